@@ -1,0 +1,53 @@
+// The daemon's HTTP server: Boost.Beast, after Beast's advanced server. A
+// strand per connection, a fresh parser per request with body and header
+// limits, a deadline on every read, a cap on connections, keep-alive, and a
+// graceful stop (finish what is in flight, then close).
+#pragma once
+
+#include <boost/beast/http.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace turnout::http {
+
+namespace beast_http = boost::beast::http;
+using Request = beast_http::request<beast_http::string_body>;
+using Response = beast_http::response<beast_http::string_body>;
+using Handler = std::function<Response(const Request&)>;
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  unsigned short port = 8080;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  int read_timeout_seconds = 15;
+  int max_connections = 1024;
+  int threads = 0;  // 0: one per core
+};
+
+// Splits "host:port" ("127.0.0.1:8080", "[::1]:8080"); throws on anything else.
+void parse_listen(const std::string& listen, ServerOptions& options);
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and serves until SIGINT or SIGTERM, or until stop() is called.
+  void run();
+  void stop();
+  // The port actually bound (useful with port 0 in tests).
+  unsigned short port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A JSON error in the shape of SPEC §3.
+Response json_error(const Request& req, beast_http::status status, std::string_view code, std::string_view message);
+
+}  // namespace turnout::http

@@ -1,0 +1,37 @@
+// Groups, their accounts and API tokens.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/context.hpp"
+
+namespace turnout::store {
+
+struct GroupDraft {
+  std::string name, slug;
+  std::string timezone = "America/Los_Angeles";
+  std::string language = "en";
+  std::string country = "US";
+};
+// Creates a group with the default reminder rules (48 h and 3 h before,
+// by SMS and email). A slug already taken is a conflict.
+domain::Group create_group(const Context& ctx, const GroupDraft& draft);
+std::optional<domain::Group> find_group(Database& db, std::string_view slug);
+domain::Group get_group(Database& db, domain::Id id);
+std::vector<domain::Group> list_groups(Database& db);
+
+struct AccountDraft {
+  std::optional<domain::Id> group_id;  // empty for an admin
+  std::string email, name, role;
+  std::optional<std::string> password;  // none: the account signs in with tokens only
+};
+domain::Account create_account(const Context& ctx, const AccountDraft& draft);
+std::optional<domain::Account> find_account(Database& db, std::string_view email);
+
+// Creates an API token for the account and returns it; only its hash is kept,
+// so this is the one time anyone sees it.
+std::string create_api_token(const Context& ctx, domain::Id account_id, std::string_view label = {});
+
+}  // namespace turnout::store

@@ -1,0 +1,49 @@
+// Bodies, their meetings, agenda items and slots.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "domain/drafts.hpp"
+#include "domain/error.hpp"
+#include "domain/rules.hpp"
+#include "store/context.hpp"
+
+namespace turnout::store {
+
+domain::Body create_body(const Context& ctx, const domain::Group& group, const domain::BodyDraft& draft);
+domain::Body get_body(Database& db, domain::Id group_id, domain::Id id);
+std::vector<domain::Body> list_bodies(Database& db, domain::Id group_id);
+
+domain::Meeting create_meeting(const Context& ctx, domain::Id group_id, const domain::MeetingDraft& draft);
+domain::Meeting get_meeting(Database& db, domain::Id group_id, domain::Id id);
+// Changes only what the draft names. A change a calendar would show bumps
+// the meeting's sequence; moving it emits meeting.rescheduled, cancelling
+// it meeting.cancelled, anything else meeting.updated.
+domain::Meeting update_meeting(const Context& ctx, domain::Id group_id, domain::Id id, const domain::MeetingDraft& draft);
+
+struct MeetingFilter {
+  std::optional<domain::Time> from, to;  // meetings ending after `from`, starting before `to`
+  std::optional<domain::MeetingStatus> status;
+  std::optional<domain::Id> body_id;
+  domain::Id after_id = 0;
+  int limit = 100;
+};
+std::vector<domain::Meeting> list_meetings(Database& db, domain::Id group_id, const MeetingFilter& filter);
+
+// Creates a meeting unless one with the same source and external id exists
+// (importers and demo data use this to stay idempotent).
+std::optional<domain::Meeting> find_meeting_by_source(Database& db, domain::Id group_id, std::string_view source,
+                                                      std::string_view external_id);
+domain::Meeting create_imported_meeting(const Context& ctx, domain::Id group_id, const domain::MeetingDraft& draft,
+                                        std::string_view source, std::string_view external_id);
+
+domain::AgendaItem create_agenda_item(const Context& ctx, domain::Id group_id, domain::Id meeting_id,
+                                      const domain::AgendaItemDraft& draft);
+std::vector<domain::AgendaItem> list_agenda_items(Database& db, domain::Id group_id, domain::Id meeting_id);
+
+domain::Slot create_slot(const Context& ctx, domain::Id group_id, domain::Id meeting_id, const domain::SlotDraft& draft);
+domain::Slot get_slot(Database& db, domain::Id group_id, domain::Id id);
+std::vector<domain::Slot> list_slots(Database& db, domain::Id group_id, domain::Id meeting_id);
+
+}  // namespace turnout::store

@@ -1,0 +1,204 @@
+#include "store/volunteers.hpp"
+
+#include <fmt/format.h>
+
+#include "security/secrets.hpp"
+#include "store/journal.hpp"
+
+namespace turnout::store {
+namespace {
+
+constexpr const char* kColumns =
+    "v.id, v.group_id, v.name, v.phone, v.email, v.language, v.timezone, v.sms_opt_in, v.email_opt_in, "
+    "v.opted_out_at, v.notes, v.created_at, v.updated_at, "
+    "(SELECT group_concat(tag, ';') FROM (SELECT tag FROM volunteer_tag t WHERE t.volunteer_id = v.id ORDER BY tag))";
+
+std::vector<std::string> split_tags(const std::string& joined) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < joined.size()) {
+    auto end = joined.find(';', start);
+    if (end == std::string::npos) end = joined.size();
+    if (end > start) out.push_back(joined.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+domain::Volunteer read_volunteer(const Query& q) {
+  domain::Volunteer v;
+  v.id = q.int64(0);
+  v.group_id = q.int64(1);
+  v.name = q.text(2);
+  v.phone = q.optional_text(3);
+  v.email = q.optional_text(4);
+  v.language = q.text(5);
+  v.timezone = q.text(6);
+  v.sms_opt_in = q.boolean(7);
+  v.email_opt_in = q.boolean(8);
+  if (auto t = q.optional_int64(9)) v.opted_out_at = to_time(*t);
+  v.notes = q.text(10);
+  v.created_at = to_time(q.int64(11));
+  v.updated_at = to_time(q.int64(12));
+  v.tags = split_tags(q.text(13));
+  return v;
+}
+
+// Which unique index a constraint error came from, in words a person can act on.
+Error duplicate_error(const DatabaseError& e) {
+  std::string what = e.what();
+  if (what.find("phone") != std::string::npos)
+    return Error(ErrorCode::conflict, "another volunteer of this group has this phone number", "phone");
+  if (what.find("email") != std::string::npos)
+    return Error(ErrorCode::conflict, "another volunteer of this group has this email address", "email");
+  return Error(ErrorCode::conflict, "this volunteer conflicts with another");
+}
+
+void write_tags(Database& db, domain::Id id, const std::vector<std::string>& tags) {
+  db.query("DELETE FROM volunteer_tag WHERE volunteer_id = ?", id).run();
+  for (const auto& tag : tags) db.query("INSERT INTO volunteer_tag (volunteer_id, tag) VALUES (?, ?)", id, tag).run();
+}
+
+domain::Volunteer insert_volunteer(const Context& ctx, domain::Volunteer v) {
+  try {
+    ctx.db
+        .query(
+            "INSERT INTO volunteer (group_id, name, phone, email, language, timezone, sms_opt_in, email_opt_in, notes, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            v.group_id, v.name, v.phone, v.email, v.language, v.timezone, v.sms_opt_in, v.email_opt_in, v.notes,
+            ctx.now(), ctx.now())
+        .run();
+  } catch (const DatabaseError& e) {
+    if (e.is_constraint()) throw duplicate_error(e);
+    throw;
+  }
+  v.id = ctx.db.last_insert_rowid();
+  v.created_at = v.updated_at = to_time(ctx.now());
+  write_tags(ctx.db, v.id, v.tags);
+  audit(ctx, v.group_id, "volunteer.created", "volunteer", v.id);
+  record_event(ctx, v.group_id, "volunteer.created", "volunteer", v.id);
+  return v;
+}
+
+}  // namespace
+
+domain::Volunteer create_volunteer(const Context& ctx, const domain::Group& group, const domain::VolunteerDraft& draft) {
+  domain::Volunteer v = domain::validate_volunteer(draft, group);
+  return ctx.db.write([&] { return insert_volunteer(ctx, std::move(v)); });
+}
+
+std::vector<domain::Volunteer> create_volunteers(const Context& ctx, const domain::Group& group,
+                                                 const std::vector<domain::Volunteer>& volunteers) {
+  return ctx.db.write([&] {
+    std::vector<domain::Volunteer> out;
+    out.reserve(volunteers.size());
+    for (std::size_t i = 0; i < volunteers.size(); ++i) {
+      domain::Volunteer v = volunteers[i];
+      v.group_id = group.id;
+      try {
+        out.push_back(insert_volunteer(ctx, std::move(v)));
+      } catch (const Error& e) {
+        throw BatchError(i, e);
+      }
+    }
+    return out;
+  });
+}
+
+domain::Volunteer get_volunteer(Database& db, domain::Id group_id, domain::Id id) {
+  auto q = db.query(fmt::format("SELECT {} FROM volunteer v WHERE v.id = ? AND v.group_id = ?", kColumns), id, group_id);
+  if (!q.step()) throw not_found("volunteer");
+  return read_volunteer(q);
+}
+
+domain::Volunteer update_volunteer(const Context& ctx, const domain::Group& group, domain::Id id,
+                                   const domain::VolunteerDraft& draft) {
+  return ctx.db.write([&] {
+    domain::Volunteer v = get_volunteer(ctx.db, group.id, id);
+    domain::apply_volunteer(v, draft, group);
+    try {
+      ctx.db
+          .query(
+              "UPDATE volunteer SET name = ?, phone = ?, email = ?, language = ?, timezone = ?, sms_opt_in = ?, "
+              "email_opt_in = ?, notes = ?, updated_at = ? WHERE id = ?",
+              v.name, v.phone, v.email, v.language, v.timezone, v.sms_opt_in, v.email_opt_in, v.notes, ctx.now(), v.id)
+          .run();
+    } catch (const DatabaseError& e) {
+      if (e.is_constraint()) throw duplicate_error(e);
+      throw;
+    }
+    if (draft.tags) write_tags(ctx.db, v.id, v.tags);
+    v.updated_at = to_time(ctx.now());
+    audit(ctx, group.id, "volunteer.updated", "volunteer", v.id);
+    record_event(ctx, group.id, "volunteer.updated", "volunteer", v.id);
+    return v;
+  });
+}
+
+std::vector<domain::Volunteer> list_volunteers(Database& db, domain::Id group_id, const VolunteerFilter& f) {
+  std::vector<domain::Volunteer> out;
+  auto q = db.query(fmt::format("SELECT {} FROM volunteer v WHERE v.group_id = ?1 AND v.id > ?2 "
+                                "AND (?3 = '' OR instr(lower(v.name), lower(?3)) > 0) "
+                                "AND (?4 = '' OR EXISTS (SELECT 1 FROM volunteer_tag t WHERE t.volunteer_id = v.id "
+                                "AND t.tag = ?4)) ORDER BY v.id LIMIT ?5",
+                                kColumns),
+                    group_id, f.after_id, f.q, f.tag, std::clamp(f.limit, 1, 100000));
+  while (q.step()) out.push_back(read_volunteer(q));
+  return out;
+}
+
+void erase_volunteer(const Context& ctx, domain::Id group_id, domain::Id id) {
+  ctx.db.write([&] {
+    get_volunteer(ctx.db, group_id, id);
+    ctx.db
+        .query(
+            "UPDATE outbox_message SET status = CASE WHEN status IN ('pending', 'sending') THEN 'cancelled' ELSE status "
+            "END, recipient = '', subject = '', body = '', updated_at = ? WHERE volunteer_id = ?",
+            ctx.now(), id)
+        .run();
+    // Places on meetings still ahead go back to the pool; the past stays as
+    // it happened, so "how many spoke" keeps its count.
+    ctx.db
+        .query(
+            "UPDATE assignment SET status = 'cancelled', join_url = '', updated_at = ?1 WHERE volunteer_id = ?2 "
+            "AND status IN ('invited', 'confirmed') AND slot_id IN (SELECT s.id FROM slot s JOIN meeting m ON "
+            "m.id = s.meeting_id WHERE m.ends_at > ?1)",
+            ctx.now(), id)
+        .run();
+    ctx.db.query("UPDATE assignment SET join_url = '' WHERE volunteer_id = ?", id).run();
+    ctx.db.query("DELETE FROM volunteer WHERE id = ?", id).run();
+    audit(ctx, group_id, "volunteer.erased", "volunteer", id);
+    record_event(ctx, group_id, "volunteer.erased", "volunteer", id);
+  });
+  // Old page images can linger in the WAL until a checkpoint copies them
+  // back; do it now so the erased data leaves the disk as soon as it can.
+  try {
+    ctx.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  } catch (const DatabaseError&) {
+    // A busy reader postpones it to the next automatic checkpoint.
+  }
+}
+
+std::string rotate_feed_token(const Context& ctx, domain::Id group_id, domain::Id id) {
+  std::string token = security::new_token("fd_");
+  std::string hash = security::hash_token(token);
+  ctx.db.write([&] {
+    get_volunteer(ctx.db, group_id, id);
+    ctx.db
+        .query("UPDATE volunteer SET feed_token_hash = ?, updated_at = ? WHERE id = ?",
+               Blob(reinterpret_cast<const unsigned char*>(hash.data()), hash.size()), ctx.now(), id)
+        .run();
+    audit(ctx, group_id, "volunteer.feed_token_rotated", "volunteer", id);
+  });
+  return token;
+}
+
+std::optional<domain::Volunteer> find_volunteer_by_feed_token(Database& db, std::string_view token) {
+  std::string hash = security::hash_token(token);
+  auto q = db.query(fmt::format("SELECT {} FROM volunteer v WHERE v.feed_token_hash = ?", kColumns),
+                    Blob(reinterpret_cast<const unsigned char*>(hash.data()), hash.size()));
+  if (!q.step()) return std::nullopt;
+  return read_volunteer(q);
+}
+
+}  // namespace turnout::store
