@@ -65,6 +65,19 @@ bool check_place(Database& db, const domain::Slot& slot, const domain::Meeting& 
   return other.has_value();
 }
 
+// The schema's capacity triggers are the last line of defence; should one
+// ever fire, the caller still hears "full", not a database failure.
+template <typename Fn>
+void guard_capacity(Fn&& write) {
+  try {
+    write();
+  } catch (const DatabaseError& e) {
+    if (std::string_view(e.what()).find("turnout: slot full") != std::string_view::npos)
+      throw Error(ErrorCode::full, "this slot is full", "slot_id");
+    throw;
+  }
+}
+
 std::string check_interpreter_language(const std::string& lang) {
   return lang.empty() ? std::string() : domain::normalize_language(lang, "needs_interpreter");
 }
@@ -109,13 +122,15 @@ domain::Assignment claim_slot(const Context& ctx, domain::Id group_id, const Cla
       if (q.step()) throw Error(ErrorCode::conflict, "this volunteer is on this slot already", "volunteer_id");
     }
     bool forced = check_place(ctx.db, slot, meeting, c.volunteer_id, c.force);
-    ctx.db
-        .query(
-            "INSERT INTO assignment (slot_id, volunteer_id, status, stance, join_url, needs_interpreter, forced, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            c.slot_id, c.volunteer_id, domain::to_string(c.status), name_of(c.stance), join_url, interpreter, forced,
-            ctx.now(), ctx.now())
-        .run();
+    guard_capacity([&] {
+      ctx.db
+          .query(
+              "INSERT INTO assignment (slot_id, volunteer_id, status, stance, join_url, needs_interpreter, forced, "
+              "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              c.slot_id, c.volunteer_id, domain::to_string(c.status), name_of(c.stance), join_url, interpreter,
+              forced, ctx.now(), ctx.now())
+          .run();
+    });
     domain::Assignment a;
     a.id = ctx.db.last_insert_rowid();
     a.slot_id = c.slot_id;
@@ -165,13 +180,15 @@ domain::Assignment update_assignment(const Context& ctx, domain::Id group_id, do
       forced = check_place(ctx.db, slot, meeting, *a.volunteer_id, p.force) || forced;
     }
     a.forced = forced;
-    ctx.db
-        .query(
-            "UPDATE assignment SET status = ?, stance = ?, outcome = ?, join_url = ?, needs_interpreter = ?, "
-            "forced = ?, updated_at = ? WHERE id = ?",
-            domain::to_string(a.status), name_of(a.stance), name_of(a.outcome), a.join_url, a.needs_interpreter,
-            a.forced, ctx.now(), a.id)
-        .run();
+    guard_capacity([&] {
+      ctx.db
+          .query(
+              "UPDATE assignment SET status = ?, stance = ?, outcome = ?, join_url = ?, needs_interpreter = ?, "
+              "forced = ?, updated_at = ? WHERE id = ?",
+              domain::to_string(a.status), name_of(a.stance), name_of(a.outcome), a.join_url, a.needs_interpreter,
+              a.forced, ctx.now(), a.id)
+          .run();
+    });
     a.updated_at = to_time(ctx.now());
     nlohmann::json detail{{"slot_id", a.slot_id},
                           {"status", domain::to_string(a.status)},

@@ -60,6 +60,7 @@ void Query::run() {
   }
 }
 
+int Query::column_count() const { return sqlite3_column_count(stmt_); }
 bool Query::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 std::int64_t Query::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
 double Query::real(int column) const { return sqlite3_column_double(stmt_, column); }

@@ -72,6 +72,7 @@ class Query {
   // Runs a statement that returns no rows.
   void run();
 
+  int column_count() const;
   bool is_null(int column) const;
   std::int64_t int64(int column) const;
   int integer(int column) const { return static_cast<int>(int64(column)); }
