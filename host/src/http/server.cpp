@@ -129,12 +129,14 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 struct Server::Impl {
+  // Sessions refer to options, handler and connections, and the last of
+  // them may die with ioc's queue: those members are declared before ioc.
   ServerOptions options;
   Handler handler;
+  std::atomic<int> connections{0};
   asio::io_context ioc;
   tcp::acceptor acceptor{asio::make_strand(ioc)};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
-  std::atomic<int> connections{0};
 
   void accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
