@@ -105,3 +105,21 @@ TEST_CASE("what a calendar shows counts as a significant change") {
   CHECK(classify_change(a, b).cancelled);
   CHECK_FALSE(classify_change(a, a).any);
 }
+
+TEST_CASE("a week before a meeting after the DST change is the same wall-clock time") {
+  // Clocks spring forward on 2026-03-08 in Los Angeles.
+  Meeting m;
+  m.timezone = "America/Los_Angeles";
+  m.starts_at = at("2026-03-10T09:00:00-07:00");
+  m.ends_at = m.starts_at + hours(4);
+  PublicCommentRules rules;
+  rules.signup_opens_minutes_before = 7 * 24 * 60;
+  rules.signup_closes_minutes_before = 30;
+  rules.written_deadline_minutes_before = 3 * 24 * 60;
+  auto w = signup_window(m, rules);
+  CHECK(format_rfc3339(*w.opens, m.timezone) == "2026-03-03T09:00:00-08:00");
+  CHECK(format_rfc3339(w.closes, m.timezone) == "2026-03-10T08:30:00-07:00");
+  CHECK(format_rfc3339(deadlines(m, rules)[1].at, m.timezone) == "2026-03-07T09:00:00-08:00");
+  CHECK(signup_state(m, rules, at("2026-03-03T16:30:00Z")) == SignupState::not_yet_open);  // 08:30 PST
+  CHECK(signup_state(m, rules, at("2026-03-03T17:00:00Z")) == SignupState::open);
+}

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "domain/error.hpp"
+#include "domain/time.hpp"
 
 namespace turnout::domain {
 
@@ -10,8 +11,9 @@ using std::chrono::minutes;
 
 SignupWindow signup_window(const Meeting& meeting, const PublicCommentRules& rules) {
   SignupWindow w;
-  if (rules.signup_opens_minutes_before) w.opens = meeting.starts_at - minutes(*rules.signup_opens_minutes_before);
-  w.closes = meeting.starts_at - minutes(rules.signup_closes_minutes_before);
+  if (rules.signup_opens_minutes_before)
+    w.opens = wall_clock_before(meeting.starts_at, meeting.timezone, minutes(*rules.signup_opens_minutes_before));
+  w.closes = wall_clock_before(meeting.starts_at, meeting.timezone, minutes(rules.signup_closes_minutes_before));
   return w;
 }
 
@@ -38,10 +40,12 @@ std::vector<Deadline> deadlines(const Meeting& meeting, const PublicCommentRules
   out.push_back({DeadlineKind::signup_closes, signup_window(meeting, rules).closes});
   if (rules.written_deadline_minutes_before)
     out.push_back({DeadlineKind::written_testimony_due,
-                   meeting.starts_at - minutes(*rules.written_deadline_minutes_before)});
+                   wall_clock_before(meeting.starts_at, meeting.timezone,
+                                     minutes(*rules.written_deadline_minutes_before))});
   if (rules.interpretation_lead_hours > 0)
     out.push_back({DeadlineKind::interpreter_request_due,
-                   meeting.starts_at - std::chrono::hours(rules.interpretation_lead_hours)});
+                   wall_clock_before(meeting.starts_at, meeting.timezone,
+                                     std::chrono::hours(rules.interpretation_lead_hours))});
   return out;
 }
 

@@ -81,6 +81,15 @@ Time at_local(std::string_view timezone, std::chrono::year_month_day day, std::c
   }
 }
 
+Time wall_clock_before(Time t, std::string_view timezone, std::chrono::minutes offset) {
+  if (timezone.empty()) return t - offset;
+  const date::time_zone* zone = date::locate_zone(std::string(timezone));
+  auto local = zone->to_local(t) - offset;
+  auto info = zone->get_info(local);
+  // A wall time skipped by DST reads with the offset before the jump, as at_local does.
+  return Time{local.time_since_epoch() - info.first.offset};
+}
+
 std::chrono::year_month_day local_day(Time t, std::string_view timezone) {
   auto zoned = date::make_zoned(date::locate_zone(std::string(timezone)), t);
   auto d = date::year_month_day{date::floor<date::days>(zoned.get_local_time())};

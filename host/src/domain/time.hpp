@@ -24,6 +24,10 @@ Time parse_rfc3339(std::string_view text, std::string_view field);
 // exist (skipped by a DST jump) moves forward by the jump; a time that
 // happens twice takes the first.
 Time at_local(std::string_view timezone, std::chrono::year_month_day day, std::chrono::minutes time_of_day);
+// The instant that reads `offset` earlier on the wall clocks of `timezone`:
+// "a week before 09:00 on March 10" is 09:00 on March 3, whatever DST did in
+// between. An empty zone means plain elapsed time.
+Time wall_clock_before(Time t, std::string_view timezone, std::chrono::minutes offset);
 // The calendar day of an instant in a zone.
 std::chrono::year_month_day local_day(Time t, std::string_view timezone);
 
