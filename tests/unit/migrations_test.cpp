@@ -152,3 +152,23 @@ TEST_CASE("an online backup is a complete, consistent copy") {
   CHECK(dump(copy) == dump(db));
   CHECK_THROWS(db.backup_to(dir / "backup.db"));  // never overwrites
 }
+
+TEST_CASE("a write inside a write is a savepoint: it rolls back alone") {
+  TempDir dir;
+  store::Database db(dir / "t.db");
+  db.exec("CREATE TABLE t (x INTEGER)");
+  db.write([&] {
+    db.query("INSERT INTO t VALUES (1)").run();
+    CHECK_THROWS(db.write([&] {
+      db.query("INSERT INTO t VALUES (2)").run();
+      throw std::runtime_error("this request fails");
+    }));
+    db.write([&] { db.query("INSERT INTO t VALUES (3)").run(); });
+  });
+  auto q = db.query("SELECT group_concat(x) FROM t");
+  q.step();
+  CHECK(q.text(0) == "1,3");
+  CHECK_FALSE(db.in_transaction());
+  CHECK_THROWS_AS(db.read([&] { db.write([] {}); }), store::DatabaseError);
+  CHECK_FALSE(db.in_transaction());
+}

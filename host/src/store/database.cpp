@@ -147,17 +147,33 @@ std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_ro
 int Database::changes() const { return sqlite3_changes(db_); }
 bool Database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
-Database::Transaction::Transaction(Database& db, const char* begin) : db_(db) {
-  if (db_.in_transaction()) throw DatabaseError(SQLITE_MISUSE, "nested transaction");
-  db_.exec(begin);
+Database::Transaction::Transaction(Database& db, Kind kind) : db_(db) {
+  if (db_.depth_ == 0) {
+    if (db_.in_transaction()) throw DatabaseError(SQLITE_MISUSE, "a transaction was opened outside Database");
+    db_.exec(kind == Kind::write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+    db_.writing_ = kind == Kind::write;
+  } else {
+    // Upgrading a read snapshot to a write could meet SQLITE_BUSY half-way.
+    if (kind == Kind::write && !db_.writing_)
+      throw DatabaseError(SQLITE_MISUSE, "a write cannot start inside a read transaction");
+    db_.exec("SAVEPOINT turnout_nested");
+    nested_ = true;
+  }
+  ++db_.depth_;
 }
 
 Database::Transaction::~Transaction() {
-  if (!done_ && db_.in_transaction()) sqlite3_exec(db_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  if (!done_) {
+    if (nested_)
+      sqlite3_exec(db_.db_, "ROLLBACK TO turnout_nested; RELEASE turnout_nested", nullptr, nullptr, nullptr);
+    else if (db_.in_transaction())
+      sqlite3_exec(db_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  --db_.depth_;
 }
 
 void Database::Transaction::commit() {
-  db_.exec("COMMIT");
+  db_.exec(nested_ ? "RELEASE turnout_nested" : "COMMIT");
   done_ = true;
 }
 

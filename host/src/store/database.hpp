@@ -118,9 +118,12 @@ class Database {
   int changes() const;
 
   // Runs fn inside BEGIN IMMEDIATE … COMMIT; rolls back if fn throws.
+  // Inside another write() it becomes a savepoint: its own changes roll back
+  // alone on failure, and the outer transaction commits the rest. That is
+  // how one batch commit carries many independent requests.
   template <typename Fn>
   decltype(auto) write(Fn&& fn) {
-    Transaction tx(*this, "BEGIN IMMEDIATE");
+    Transaction tx(*this, Transaction::Kind::write);
     if constexpr (std::is_void_v<std::invoke_result_t<Fn>>) {
       fn();
       tx.commit();
@@ -133,7 +136,7 @@ class Database {
   // Runs fn inside a read transaction: one consistent snapshot.
   template <typename Fn>
   decltype(auto) read(Fn&& fn) {
-    Transaction tx(*this, "BEGIN DEFERRED");
+    Transaction tx(*this, Transaction::Kind::read);
     if constexpr (std::is_void_v<std::invoke_result_t<Fn>>) {
       fn();
       tx.commit();
@@ -155,13 +158,18 @@ class Database {
  private:
   class Transaction {
    public:
-    Transaction(Database& db, const char* begin);
+    enum class Kind { read, write };
+    Transaction(Database& db, Kind kind);
     ~Transaction();
     void commit();
    private:
     Database& db_;
+    bool nested_ = false;
     bool done_ = false;
   };
+
+  int depth_ = 0;               // transactions open on this connection
+  bool writing_ = false;        // the outermost one is a write
 
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
