@@ -3,7 +3,6 @@
 #include <date/date.h>
 #include <date/tz.h>
 
-#include <sstream>
 
 #include "domain/error.hpp"
 
@@ -40,27 +39,28 @@ Time parse_rfc3339(std::string_view text, std::string_view field) {
     while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
     if (i == start) throw bad();
   }
-  std::string base = s.substr(0, 10) + "T" + s.substr(11, 8);
+  auto number = [&](std::size_t from, std::size_t n) { return std::stoi(s.substr(from, n)); };
   std::string zone = s.substr(i);
   std::chrono::minutes offset{0};
   if (zone == "Z" || zone == "z") {
-  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':' &&
-             std::isdigit(static_cast<unsigned char>(zone[1])) && std::isdigit(static_cast<unsigned char>(zone[2])) &&
-             std::isdigit(static_cast<unsigned char>(zone[4])) && std::isdigit(static_cast<unsigned char>(zone[5]))) {
-    int h = std::stoi(zone.substr(1, 2)), m = std::stoi(zone.substr(4, 2));
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':' && digits(i + 1, 2) &&
+             digits(i + 4, 2)) {
+    int h = number(i + 1, 2), m = number(i + 4, 2);
     if (h > 23 || m > 59) throw bad();
     offset = std::chrono::hours(h) + std::chrono::minutes(m);
     if (zone[0] == '-') offset = -offset;
   } else {
     throw bad();
   }
-  std::istringstream in(base);
-  date::local_seconds local;
-  in >> date::parse("%Y-%m-%dT%H:%M:%S", local);
-  if (in.fail()) throw bad();
-  // date::parse rolls 2026-02-30 over into March; refuse it instead.
-  if (date::format("%FT%T", local) != base) throw bad();
-  return Time{local.time_since_epoch() - offset};
+  // The fields are plain digits by now; a calendar check refuses 2026-02-30
+  // rather than rolling it over into March. Leap seconds (:60) are refused.
+  date::year_month_day day{date::year{number(0, 4)}, date::month{static_cast<unsigned>(number(5, 2))},
+                           date::day{static_cast<unsigned>(number(8, 2))}};
+  int hh = number(11, 2), mm = number(14, 2), ss = number(17, 2);
+  if (!day.ok() || hh > 23 || mm > 59 || ss > 59) throw bad();
+  auto local = date::sys_days{day}.time_since_epoch() + std::chrono::hours(hh) + std::chrono::minutes(mm) +
+               std::chrono::seconds(ss);
+  return Time{std::chrono::duration_cast<std::chrono::seconds>(local) - offset};
 }
 
 Time at_local(std::string_view timezone, std::chrono::year_month_day day, std::chrono::minutes time_of_day) {

@@ -21,9 +21,9 @@ struct Claim {
   // Through the public sign-up page: only inside the body's window, never forced.
   bool public_signup = false;
   domain::AssignmentStatus status = domain::AssignmentStatus::invited;
-  std::optional<domain::Stance> stance;
-  std::string needs_interpreter;  // a language, or empty
-  std::string join_url;
+  std::optional<domain::Stance> stance{};
+  std::string needs_interpreter{};  // a language, or empty
+  std::string join_url{};
 };
 
 // Places the volunteer on the slot. Throws Error: not_found (slot or

@@ -6,6 +6,7 @@
 // answers SQLITE_BUSY in the middle of a transaction.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -47,8 +48,12 @@ class Query {
   ~Query();
 
   Query& bind(int index, std::int64_t value);
-  Query& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
-  Query& bind(int index, bool value) { return bind(index, static_cast<std::int64_t>(value ? 1 : 0)); }
+  // Any other integer (int, size_t, bool…) binds as a 64-bit integer.
+  template <std::integral T>
+    requires(!std::same_as<T, std::int64_t>)
+  Query& bind(int index, T value) {
+    return bind(index, static_cast<std::int64_t>(value));
+  }
   Query& bind(int index, double value);
   Query& bind(int index, std::string_view value);
   Query& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
