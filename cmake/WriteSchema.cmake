@@ -2,6 +2,7 @@
 set(body "// Generated from schema/*.sql by cmake/WriteSchema.cmake. Do not edit.\n")
 string(APPEND body "#include \"store/migrations.hpp\"\n\nnamespace turnout::store {\n")
 string(APPEND body "const std::vector<Migration>& bundled_migrations() {\n  static const std::vector<Migration> all{\n")
+string(REPLACE "|" ";" FILES "${FILES}")
 foreach(f IN LISTS FILES)
   get_filename_component(name ${f} NAME_WE)
   string(REGEX MATCH "^[0-9]+" num ${name})

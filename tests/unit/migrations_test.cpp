@@ -172,3 +172,18 @@ TEST_CASE("a write inside a write is a savepoint: it rolls back alone") {
   CHECK_THROWS_AS(db.read([&] { db.write([] {}); }), store::DatabaseError);
   CHECK_FALSE(db.in_transaction());
 }
+
+TEST_CASE("meetings made before version 2 get a public sign-up link when it arrives") {
+  TempDir dir;
+  store::Database db(dir / "t.db");
+  store::migrate(db, 1);
+  db.exec("INSERT INTO \"group\" (name, slug, timezone, created_at, updated_at) VALUES ('G', 'g', 'UTC', 0, 0);"
+          "INSERT INTO body (group_id, name, kind, timezone, created_at, updated_at) VALUES (1, 'B', 'other', 'UTC', 0, 0);"
+          "INSERT INTO meeting (group_id, body_id, title, starts_at, ends_at, timezone, created_at, updated_at) "
+          "VALUES (1, 1, 'M', 100, 200, 'UTC', 0, 0), (1, 1, 'N', 100, 200, 'UTC', 0, 0);");
+  store::migrate(db);
+  auto q = db.query("SELECT count(DISTINCT signup_token), min(length(signup_token)) FROM meeting");
+  q.step();
+  CHECK(q.integer(0) == 2);
+  CHECK(q.integer(1) == 3 + 32);  // su_ + 128 bits in hex
+}

@@ -114,6 +114,7 @@ struct Meeting {
   int sequence = 0;
   std::string source;
   std::string external_id;
+  std::string signup_token;  // the public sign-up link's token
   Time updated_at{};
 };
 

@@ -163,6 +163,7 @@ Database::Transaction::Transaction(Database& db, Kind kind) : db_(db) {
 }
 
 Database::Transaction::~Transaction() {
+  if (!done_ && !nested_) db_.after_commit_.clear();
   if (!done_) {
     if (nested_)
       sqlite3_exec(db_.db_, "ROLLBACK TO turnout_nested; RELEASE turnout_nested", nullptr, nullptr, nullptr);
@@ -175,6 +176,31 @@ Database::Transaction::~Transaction() {
 void Database::Transaction::commit() {
   db_.exec(nested_ ? "RELEASE turnout_nested" : "COMMIT");
   done_ = true;
+  if (!nested_) {
+    --db_.depth_;
+    db_.run_after_commit();
+    ++db_.depth_;  // the destructor takes it back down
+  }
+}
+
+void Database::after_commit(std::function<void()> fn) {
+  if (depth_ == 0) {
+    fn();
+    return;
+  }
+  after_commit_.push_back(std::move(fn));
+}
+
+void Database::run_after_commit() {
+  auto pending = std::move(after_commit_);
+  after_commit_.clear();
+  for (auto& fn : pending) {
+    try {
+      fn();
+    } catch (...) {
+      // The commit stands; a follow-up has no one to report to.
+    }
+  }
 }
 
 void Database::backup_to(const std::filesystem::path& out) {

@@ -9,6 +9,8 @@
 #include <concepts>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <span>
@@ -152,6 +154,10 @@ class Database {
     }
   }
   bool in_transaction() const;
+  // Runs fn once the outermost transaction commits (at once when none is
+  // open); dropped if it rolls back. For work that must not run inside a
+  // transaction, such as a WAL checkpoint.
+  void after_commit(std::function<void()> fn);
 
   // Copies the whole database to `out` with SQLite's online backup API,
   // while other connections keep reading and writing.
@@ -173,6 +179,9 @@ class Database {
     bool done_ = false;
   };
 
+  void run_after_commit();
+
+  std::vector<std::function<void()>> after_commit_;
   int depth_ = 0;               // transactions open on this connection
   bool writing_ = false;        // the outermost one is a write
 

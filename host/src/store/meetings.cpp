@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "domain/time.hpp"
+#include "security/secrets.hpp"
 #include "store/journal.hpp"
 
 namespace turnout::store {
@@ -40,7 +41,7 @@ domain::Body read_body(const Query& q) {
 
 constexpr const char* kMeetingColumns =
     "id, group_id, body_id, title, starts_at, ends_at, timezone, location, remote_url, agenda_url, status, sequence, "
-    "source, external_id, updated_at";
+    "source, external_id, updated_at, coalesce(signup_token, '')";
 
 domain::Meeting read_meeting(const Query& q) {
   domain::Meeting m;
@@ -59,6 +60,7 @@ domain::Meeting read_meeting(const Query& q) {
   m.source = q.text(12);
   m.external_id = q.text(13);
   m.updated_at = to_time(q.int64(14));
+  m.signup_token = q.text(15);
   return m;
 }
 
@@ -89,13 +91,15 @@ nlohmann::json meeting_event(const domain::Meeting& m) {
 }
 
 domain::Meeting insert_meeting(const Context& ctx, domain::Meeting m) {
+  m.signup_token = security::new_token("su_");
   ctx.db
       .query(
           "INSERT INTO meeting (group_id, body_id, title, starts_at, ends_at, timezone, location, remote_url, "
-          "agenda_url, status, sequence, source, external_id, created_at, updated_at) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+          "agenda_url, status, sequence, source, external_id, signup_token, created_at, updated_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
           m.group_id, m.body_id, m.title, to_seconds(m.starts_at), to_seconds(m.ends_at), m.timezone, m.location,
-          m.remote_url, m.agenda_url, domain::to_string(m.status), m.source, m.external_id, ctx.now(), ctx.now())
+          m.remote_url, m.agenda_url, domain::to_string(m.status), m.source, m.external_id, m.signup_token, ctx.now(),
+          ctx.now())
       .run();
   m.id = ctx.db.last_insert_rowid();
   m.updated_at = to_time(ctx.now());
@@ -216,6 +220,22 @@ std::vector<domain::Meeting> list_meetings(Database& db, domain::Id group_id, co
                     group_id, from, to, status, f.body_id, f.after_id, std::clamp(f.limit, 1, 100000));
   while (q.step()) out.push_back(read_meeting(q));
   return out;
+}
+
+std::optional<domain::Meeting> find_meeting_by_signup_token(Database& db, std::string_view token) {
+  auto q = db.query(fmt::format("SELECT {} FROM meeting WHERE signup_token = ?", kMeetingColumns), token);
+  if (!q.step()) return std::nullopt;
+  return read_meeting(q);
+}
+
+std::string rotate_signup_token(const Context& ctx, domain::Id group_id, domain::Id meeting_id) {
+  std::string token = security::new_token("su_");
+  ctx.db.write([&] {
+    get_meeting(ctx.db, group_id, meeting_id);
+    ctx.db.query("UPDATE meeting SET signup_token = ?, updated_at = ? WHERE id = ?", token, ctx.now(), meeting_id).run();
+    audit(ctx, group_id, "meeting.signup_link_rotated", "meeting", meeting_id);
+  });
+  return token;
 }
 
 domain::AgendaItem create_agenda_item(const Context& ctx, domain::Id group_id, domain::Id meeting_id,

@@ -38,6 +38,11 @@ std::optional<domain::Meeting> find_meeting_by_source(Database& db, domain::Id g
 domain::Meeting create_imported_meeting(const Context& ctx, domain::Id group_id, const domain::MeetingDraft& draft,
                                         std::string_view source, std::string_view external_id);
 
+// The meeting behind a public sign-up link, in any group (the link is the key).
+std::optional<domain::Meeting> find_meeting_by_signup_token(Database& db, std::string_view token);
+// A new public sign-up link for the meeting; the old one stops working.
+std::string rotate_signup_token(const Context& ctx, domain::Id group_id, domain::Id meeting_id);
+
 domain::AgendaItem create_agenda_item(const Context& ctx, domain::Id group_id, domain::Id meeting_id,
                                       const domain::AgendaItemDraft& draft);
 std::vector<domain::AgendaItem> list_agenda_items(Database& db, domain::Id group_id, domain::Id meeting_id);

@@ -171,12 +171,15 @@ void erase_volunteer(const Context& ctx, domain::Id group_id, domain::Id id) {
     record_event(ctx, group_id, "volunteer.erased", "volunteer", id);
   });
   // Old page images can linger in the WAL until a checkpoint copies them
-  // back; do it now so the erased data leaves the disk as soon as it can.
-  try {
-    ctx.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-  } catch (const DatabaseError&) {
-    // A busy reader postpones it to the next automatic checkpoint.
-  }
+  // back; do it once this commits, so the erased data leaves the disk as
+  // soon as it can. (Inside a batch, that is after the whole batch.)
+  ctx.db.after_commit([&db = ctx.db] {
+    try {
+      db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch (const DatabaseError&) {
+      // A busy reader postpones it to the next automatic checkpoint.
+    }
+  });
 }
 
 std::string rotate_feed_token(const Context& ctx, domain::Id group_id, domain::Id id) {
