@@ -12,3 +12,18 @@ add_custom_command(
   DEPENDS ${TURNOUT_MIGRATIONS} ${PROJECT_SOURCE_DIR}/cmake/WriteSchema.cmake
   COMMENT "Embedding schema migrations"
   VERBATIM)
+
+# turnout_embed_text(OUT_VAR INPUT NAMESPACE FUNCTION): compiles a text file
+# into a function returning it, e.g. the OpenAPI document.
+function(turnout_embed_text out_var input namespace function)
+  get_filename_component(name ${input} NAME)
+  set(out ${CMAKE_BINARY_DIR}/generated/embedded_${name}.cpp)
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -DIN=${input} -DOUT=${out} -DNAMESPACE=${namespace} -DFUNCTION=${function}
+            -P ${PROJECT_SOURCE_DIR}/cmake/WriteText.cmake
+    DEPENDS ${input} ${PROJECT_SOURCE_DIR}/cmake/WriteText.cmake
+    COMMENT "Embedding ${name}"
+    VERBATIM)
+  set(${out_var} ${out} PARENT_SCOPE)
+endfunction()

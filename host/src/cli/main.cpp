@@ -12,17 +12,19 @@
 #include <functional>
 #include <iostream>
 #include <iterator>
-#include <mutex>
 #include <sstream>
 
 #include "cli/csv_volunteers.hpp"
 #include "cli/demo.hpp"
 #include "config/config.hpp"
 #include "domain/error.hpp"
+#include "http/api.hpp"
 #include "http/server.hpp"
 #include "security/secrets.hpp"
 #include "store/groups.hpp"
 #include "store/migrations.hpp"
+#include "store/read_pool.hpp"
+#include "store/writer.hpp"
 #include "turnout/version.hpp"
 
 namespace po = boost::program_options;
@@ -194,42 +196,27 @@ int cmd_version(const po::variables_map&, const config::Config&) {
 }
 
 int cmd_serve(const po::variables_map&, const config::Config& c) {
-  auto db = open_database(c);
+  {
+    auto db = open_database(c);  // create or migrate before anyone reads
+  }
   http::ServerOptions options;
   http::parse_listen(c.server.listen, options);
   options.max_body_bytes = c.server.max_body_bytes;
   options.max_connections = c.server.max_connections;
   options.read_timeout_seconds = c.server.read_timeout_seconds;
-  // Health needs one short read; a mutex keeps the connection on one thread
-  // at a time. The API (next) brings its own connection pool.
-  std::mutex db_mutex;
-  http::Handler handler = [&](const http::Request& req) {
-    namespace bh = boost::beast::http;
-    if (req.target() == "/healthz" && (req.method() == bh::verb::get || req.method() == bh::verb::head)) {
-      int version = 0;
-      bool ok = true;
-      try {
-        std::lock_guard lock(db_mutex);
-        version = store::schema_version(*db);
-      } catch (const std::exception& e) {
-        spdlog::error("health check: database unreachable: {}", e.what());
-        ok = false;
-      }
-      http::Response res{ok ? bh::status::ok : bh::status::service_unavailable, req.version()};
-      res.set(bh::field::content_type, "application/json");
-      res.set(bh::field::cache_control, "no-store");
-      res.keep_alive(req.keep_alive());
-      res.body() = nlohmann::json{{"status", ok ? "ok" : "unavailable"}, {"schema_version", version}}.dump();
-      res.prepare_payload();
-      if (req.method() == bh::verb::head) res.body().clear();
-      return res;
-    }
-    return http::json_error(req, bh::status::not_found, "not_found", "no such page");
-  };
-  http::Server server(options, handler);
-  spdlog::info("turnoutd {} serving on http://{}:{} (database {})", TURNOUT_VERSION_STR, options.address,
-               server.port(), c.database_path.string());
-  server.run();
+  store::Writer writer(c.database_path);
+  store::ReadPool reads(c.database_path);
+  http::Api api(c, writer, reads, system_clock);
+  {
+    http::Server server(options, [&api](http::Request&& req, const http::Peer& peer, http::Reply reply) {
+      api.handle(std::move(req), peer, std::move(reply));
+    });
+    spdlog::info("turnoutd {} serving on http://{}:{} (database {})", TURNOUT_VERSION_STR, options.address,
+                 server.port(), c.database_path.string());
+    server.run();
+  }
+  // The server's threads are done; finish the writes they queued, then close.
+  writer.stop();
   spdlog::info("stopped");
   return 0;
 }

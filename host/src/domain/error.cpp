@@ -11,6 +11,9 @@ const char* to_string(ErrorCode code) noexcept {
     case ErrorCode::conflict: return "conflict";
     case ErrorCode::closed: return "closed";
     case ErrorCode::forbidden: return "forbidden";
+    case ErrorCode::unauthorized: return "unauthorized";
+    case ErrorCode::rate_limited: return "rate_limited";
+    case ErrorCode::too_large: return "too_large";
   }
   return "error";
 }

@@ -16,6 +16,9 @@ enum class ErrorCode {
   conflict,   // overlaps another slot, or already exists (409)
   closed,     // public sign-up is not open (409)
   forbidden,  // your role may not do this (403)
+  unauthorized,  // no valid token or session (401)
+  rate_limited,  // too many tries; wait (429)
+  too_large,     // the request is larger than allowed (413)
 };
 
 const char* to_string(ErrorCode code) noexcept;

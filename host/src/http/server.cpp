@@ -84,14 +84,28 @@ class Session : public std::enable_shared_from_this<Session> {
       return close();
     }
     Request req = parser_->release();
-    Response res;
+    Peer peer;
+    beast::error_code ignored;
+    auto endpoint = stream_.socket().remote_endpoint(ignored);
+    if (!ignored) peer.address = endpoint.address().to_string();
+    // No deadline while the answer is being worked out (a batch commit may
+    // take a moment); the write sets its own.
+    stream_.expires_never();
+    auto version = req.version();
+    bool keep_alive = req.keep_alive();
+    Reply reply = [self = shared_from_this()](Response&& res) {
+      asio::dispatch(self->stream_.get_executor(),
+                     [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+    };
     try {
-      res = handler_(req);
+      handler_(std::move(req), peer, std::move(reply));
     } catch (const std::exception& e) {
       spdlog::error("request handler failed: {}", e.what());
-      res = json_error(req, beast_http::status::internal_server_error, "internal", "something went wrong on our side");
+      Request stub;
+      stub.version(version);
+      stub.keep_alive(keep_alive);
+      write(json_error(stub, beast_http::status::internal_server_error, "internal", "something went wrong on our side"));
     }
-    write(std::move(res));
   }
 
   void reply_and_close(beast_http::status status, std::string_view code, std::string_view message) {

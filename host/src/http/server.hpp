@@ -14,7 +14,14 @@ namespace turnout::http {
 namespace beast_http = boost::beast::http;
 using Request = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
-using Handler = std::function<Response(const Request&)>;
+// Sends the answer; call it exactly once, from any thread. The connection
+// reads its next request only after the answer is written, so each
+// connection has at most one request in flight (a bounded pipeline).
+using Reply = std::function<void(Response&&)>;
+struct Peer {
+  std::string address;  // the client's IP address, for rate limits
+};
+using Handler = std::function<void(Request&&, const Peer&, Reply)>;
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
@@ -25,6 +32,9 @@ struct ServerOptions {
   int max_connections = 1024;
   int threads = 0;  // 0: one per core
 };
+
+// Beast 1.74 speaks boost::string_view; the rest of Turnout std::string_view.
+inline std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
 // Splits "host:port" ("127.0.0.1:8080", "[::1]:8080"); throws on anything else.
 void parse_listen(const std::string& listen, ServerOptions& options);

@@ -14,6 +14,11 @@ domain::Group read_group(const Query& q) {
   return {q.int64(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5)};
 }
 
+domain::Account read_account(const Query& q) {
+  return domain::Account{q.int64(0), q.optional_int64(1), q.text(2), q.text(3),
+                         domain::parse_role(q.text(4)).value_or(domain::Role::viewer)};
+}
+
 }  // namespace
 
 domain::Group create_group(const Context& ctx, const GroupDraft& d) {
@@ -99,8 +104,50 @@ domain::Account create_account(const Context& ctx, const AccountDraft& d) {
 std::optional<domain::Account> find_account(Database& db, std::string_view email) {
   auto q = db.query("SELECT id, group_id, email, name, role FROM account WHERE email = ?", email);
   if (!q.step()) return std::nullopt;
-  return domain::Account{q.int64(0), q.optional_int64(1), q.text(2), q.text(3),
-                         domain::parse_role(q.text(4)).value_or(domain::Role::viewer)};
+  return read_account(q);
+}
+
+
+domain::Account find_account_by_id(Database& db, domain::Id id) {
+  auto q = db.query("SELECT id, group_id, email, name, role FROM account WHERE id = ?", id);
+  if (!q.step()) throw not_found("account");
+  return read_account(q);
+}
+
+std::vector<domain::Account> list_accounts(Database& db, domain::Id group_id) {
+  std::vector<domain::Account> out;
+  auto q = db.query("SELECT id, group_id, email, name, role FROM account WHERE group_id = ? ORDER BY id", group_id);
+  while (q.step()) out.push_back(read_account(q));
+  return out;
+}
+
+std::vector<ReminderRule> reminder_rules(Database& db, domain::Id group_id) {
+  std::vector<ReminderRule> out;
+  auto q = db.query("SELECT offset_minutes, channel FROM reminder_rule WHERE group_id = ? "
+                    "ORDER BY offset_minutes DESC, channel",
+                    group_id);
+  while (q.step()) out.push_back({q.integer(0), q.text(1)});
+  return out;
+}
+
+void set_reminder_rules(const Context& ctx, domain::Id group_id, const std::vector<int>& offsets,
+                        const std::vector<std::string>& channels) {
+  if (offsets.size() > 10) throw invalid("offsets_minutes", "at most 10 reminders");
+  for (int o : offsets)
+    if (o < 1 || o > 60 * 24 * 60) throw invalid("offsets_minutes", "each offset is 1 minute to 60 days, in minutes");
+  for (const auto& c : channels)
+    if (c != "sms" && c != "email") throw invalid("channels", "channels are sms and email");
+  ctx.db.write([&] {
+    get_group(ctx.db, group_id);
+    ctx.db.query("DELETE FROM reminder_rule WHERE group_id = ?", group_id).run();
+    for (int o : offsets)
+      for (const auto& c : channels)
+        ctx.db.query("INSERT OR IGNORE INTO reminder_rule (group_id, offset_minutes, channel) VALUES (?, ?, ?)",
+                     group_id, o, c)
+            .run();
+    audit(ctx, group_id, "group.reminders_set", "group", group_id,
+          {{"offsets_minutes", offsets}, {"channels", channels}});
+  });
 }
 
 std::string create_api_token(const Context& ctx, domain::Id account_id, std::string_view label) {

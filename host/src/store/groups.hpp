@@ -29,6 +29,17 @@ struct AccountDraft {
 };
 domain::Account create_account(const Context& ctx, const AccountDraft& draft);
 std::optional<domain::Account> find_account(Database& db, std::string_view email);
+domain::Account find_account_by_id(Database& db, domain::Id id);
+std::vector<domain::Account> list_accounts(Database& db, domain::Id group_id);
+
+struct ReminderRule {
+  int offset_minutes = 0;
+  std::string channel;  // sms, email
+};
+std::vector<ReminderRule> reminder_rules(Database& db, domain::Id group_id);
+// Replaces the group's rules: every offset on every channel.
+void set_reminder_rules(const Context& ctx, domain::Id group_id, const std::vector<int>& offsets_minutes,
+                        const std::vector<std::string>& channels);
 
 // Creates an API token for the account and returns it; only its hash is kept,
 // so this is the one time anyone sees it.

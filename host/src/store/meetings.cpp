@@ -215,9 +215,12 @@ std::vector<domain::Meeting> list_meetings(Database& db, domain::Id group_id, co
   if (f.status) status = std::string(domain::to_string(*f.status));
   auto q = db.query(fmt::format("SELECT {} FROM meeting WHERE group_id = ?1 AND (?2 IS NULL OR ends_at > ?2) "
                                 "AND (?3 IS NULL OR starts_at < ?3) AND (?4 IS NULL OR status = ?4) "
-                                "AND (?5 IS NULL OR body_id = ?5) AND id > ?6 ORDER BY starts_at, id LIMIT ?7",
+                                "AND (?5 IS NULL OR body_id = ?5) AND (?6 IS NULL OR (starts_at, id) > (?6, ?7)) "
+                                "ORDER BY starts_at, id LIMIT ?8",
                                 kMeetingColumns),
-                    group_id, from, to, status, f.body_id, f.after_id, std::clamp(f.limit, 1, 100000));
+                    group_id, from, to, status, f.body_id,
+                    f.after ? std::optional<std::int64_t>(f.after->first) : std::nullopt,
+                    f.after ? f.after->second : 0, std::clamp(f.limit, 1, 100000));
   while (q.step()) out.push_back(read_meeting(q));
   return out;
 }

@@ -26,7 +26,7 @@ struct MeetingFilter {
   std::optional<domain::Time> from, to;  // meetings ending after `from`, starting before `to`
   std::optional<domain::MeetingStatus> status;
   std::optional<domain::Id> body_id;
-  domain::Id after_id = 0;
+  std::optional<std::pair<std::int64_t, domain::Id>> after;  // (starts_at, id) of the last row seen
   int limit = 100;
 };
 std::vector<domain::Meeting> list_meetings(Database& db, domain::Id group_id, const MeetingFilter& filter);

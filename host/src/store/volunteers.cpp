@@ -196,6 +196,13 @@ std::string rotate_feed_token(const Context& ctx, domain::Id group_id, domain::I
   return token;
 }
 
+std::optional<domain::Volunteer> find_volunteer_by_phone(Database& db, domain::Id group_id, std::string_view phone) {
+  auto q = db.query(fmt::format("SELECT {} FROM volunteer v WHERE v.group_id = ? AND v.phone = ?", kColumns), group_id,
+                    phone);
+  if (!q.step()) return std::nullopt;
+  return read_volunteer(q);
+}
+
 std::optional<domain::Volunteer> find_volunteer_by_feed_token(Database& db, std::string_view token) {
   std::string hash = security::hash_token(token);
   auto q = db.query(fmt::format("SELECT {} FROM volunteer v WHERE v.feed_token_hash = ?", kColumns),

@@ -1,0 +1,11 @@
+# Script mode: write OUT, a C++ file whose function NAMESPACE::FUNCTION()
+# returns the text of IN.
+file(READ ${IN} text)
+string(FIND "${text}" ")turnout_text\"" clash)
+if(NOT clash EQUAL -1)
+  message(FATAL_ERROR "${IN} holds the raw-string delimiter )turnout_text\"")
+endif()
+set(body "// Generated from ${IN} by cmake/WriteText.cmake. Do not edit.\n#include <string_view>\n\n")
+string(APPEND body "namespace ${NAMESPACE} {\nstd::string_view ${FUNCTION}() {\n  static constexpr std::string_view text = R\"turnout_text(${text})turnout_text\";\n  return text;\n}\n}  // namespace ${NAMESPACE}\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,151 @@
+// Bodies, meetings, agenda items and slots.
+#include <boost/beast/http.hpp>
+
+#include "domain/time.hpp"
+#include "http/json.hpp"
+#include "http/paging.hpp"
+#include "store/assignments.hpp"
+#include "store/meetings.hpp"
+
+namespace turnout::http {
+
+using bh_verb = boost::beast::http::verb;
+using nlohmann::json;
+
+namespace {
+
+json slot_json(store::Database& db, const domain::Slot& s) {
+  json out = to_json(s);
+  out["taken"] = store::places_taken(db, s.id);
+  return out;
+}
+
+// Meetings page by (starts_at, id), so the cursor carries both.
+std::optional<std::pair<std::int64_t, domain::Id>> meeting_cursor(const Call& call) {
+  auto v = call.query_value("cursor");
+  if (!v || v->empty()) return std::nullopt;
+  auto dot = v->find('.');
+  try {
+    if (dot != std::string::npos) return std::pair{std::stoll(v->substr(0, dot)), std::stoll(v->substr(dot + 1))};
+  } catch (const std::exception&) {
+  }
+  throw invalid("cursor", "this cursor was not given by this list");
+}
+
+}  // namespace
+
+void add_meeting_routes(Api& api) {
+  api.add(bh_verb::get, "/api/v1/bodies", Access::viewer, "Bodies your group follows", [](Call& call) -> Outcome {
+    json items = json::array();
+    for (const auto& b : store::list_bodies(call.db, call.group_id())) items.push_back(to_json(b));
+    return ok({{"items", items}, {"next", nullptr}});
+  });
+  api.add(bh_verb::post, "/api/v1/bodies", Access::coordinator, "Add a body and its public-comment rules",
+          [](Call& call) -> Outcome {
+            auto draft = body_draft(call.json());
+            auto group = call.group();
+            domain::validate_body(draft, group);
+            return Deferred(
+                [draft, group](const store::Context& ctx) { return created(to_json(store::create_body(ctx, group, draft))); });
+          });
+  api.add(bh_verb::get, "/api/v1/bodies/{id}", Access::viewer, "One body", [](Call& call) -> Outcome {
+    return ok(to_json(store::get_body(call.db, call.group_id(), call.id(0))));
+  });
+
+  api.add(bh_verb::get, "/api/v1/meetings", Access::viewer,
+          "Meetings by start time (?from=&to= RFC 3339, ?status=, ?body_id=)", [](Call& call) -> Outcome {
+            store::MeetingFilter f;
+            f.limit = page_limit(call);
+            if (auto v = call.query_value("from")) f.from = domain::parse_rfc3339(*v, "from");
+            if (auto v = call.query_value("to")) f.to = domain::parse_rfc3339(*v, "to");
+            if (auto v = call.query_value("status")) {
+              f.status = domain::parse_meeting_status(*v);
+              if (!f.status) throw invalid("status", "status is one of tentative, confirmed, cancelled, postponed");
+            }
+            if (auto v = call.query_value("body_id")) {
+              try {
+                f.body_id = std::stoll(*v);
+              } catch (const std::exception&) {
+                throw invalid("body_id", "body_id is an id");
+              }
+            }
+            f.after = meeting_cursor(call);
+            auto rows = store::list_meetings(call.db, call.group_id(), f);
+            auto url = call.api.public_url();
+            return ok(page_of(rows, f.limit, [&](const auto& m) { return to_json(m, url); }, [](const auto& m) {
+              return std::to_string(store::to_seconds(m.starts_at)) + "." + std::to_string(m.id);
+            }));
+          });
+  api.add(bh_verb::post, "/api/v1/meetings", Access::coordinator, "Add a meeting", [](Call& call) -> Outcome {
+    auto draft = meeting_draft(call.json(), true);
+    auto group_id = call.group_id();
+    domain::validate_meeting(draft, store::get_body(call.db, group_id, *draft.body_id));
+    auto url = call.api.public_url();
+    return Deferred([draft, group_id, url](const store::Context& ctx) {
+      return created(to_json(store::create_meeting(ctx, group_id, draft), url));
+    });
+  });
+  api.add(bh_verb::get, "/api/v1/meetings/{id}", Access::viewer, "One meeting", [](Call& call) -> Outcome {
+    return ok(to_json(store::get_meeting(call.db, call.group_id(), call.id(0)), call.api.public_url()));
+  });
+  api.add(bh_verb::patch, "/api/v1/meetings/{id}", Access::coordinator,
+          "Change a meeting; moving or cancelling it raises its sequence and tells plugins", [](Call& call) -> Outcome {
+            auto draft = meeting_draft(call.json(), false);
+            auto group_id = call.group_id();
+            auto id = call.id(0);
+            auto url = call.api.public_url();
+            return Deferred([draft, group_id, id, url](const store::Context& ctx) {
+              return ok(to_json(store::update_meeting(ctx, group_id, id, draft), url));
+            });
+          });
+  api.add(bh_verb::post, "/api/v1/meetings/{id}/signup-link", Access::coordinator,
+          "A new public sign-up link; the old one stops working", [](Call& call) -> Outcome {
+            auto group_id = call.group_id();
+            auto id = call.id(0);
+            auto url = call.api.public_url();
+            return Deferred([group_id, id, url](const store::Context& ctx) {
+              store::rotate_signup_token(ctx, group_id, id);
+              return created(to_json(store::get_meeting(ctx.db, group_id, id), url));
+            });
+          });
+
+  api.add(bh_verb::get, "/api/v1/meetings/{id}/agenda-items", Access::viewer, "A meeting's agenda items",
+          [](Call& call) -> Outcome {
+            json items = json::array();
+            for (const auto& i : store::list_agenda_items(call.db, call.group_id(), call.id(0)))
+              items.push_back(to_json(i));
+            return ok({{"items", items}, {"next", nullptr}});
+          });
+  api.add(bh_verb::post, "/api/v1/meetings/{id}/agenda-items", Access::coordinator, "Add an agenda item",
+          [](Call& call) -> Outcome {
+            auto draft = agenda_item_draft(call.json());
+            domain::validate_agenda_item(draft);
+            auto group_id = call.group_id();
+            auto id = call.id(0);
+            return Deferred([draft, group_id, id](const store::Context& ctx) {
+              return created(to_json(store::create_agenda_item(ctx, group_id, id, draft)));
+            });
+          });
+
+  api.add(bh_verb::get, "/api/v1/meetings/{id}/slots", Access::viewer, "A meeting's slots, with places taken",
+          [](Call& call) -> Outcome {
+            json items = json::array();
+            for (const auto& s : store::list_slots(call.db, call.group_id(), call.id(0)))
+              items.push_back(slot_json(call.db, s));
+            return ok({{"items", items}, {"next", nullptr}});
+          });
+  api.add(bh_verb::post, "/api/v1/meetings/{id}/slots", Access::coordinator,
+          "Open a slot: role, minutes, capacity, order, mode, language, agenda item", [](Call& call) -> Outcome {
+            auto draft = slot_draft(call.json());
+            auto group_id = call.group_id();
+            auto id = call.id(0);
+            return Deferred([draft, group_id, id](const store::Context& ctx) {
+              return created(slot_json(ctx.db, store::create_slot(ctx, group_id, id, draft)));
+            });
+          });
+  api.add(bh_verb::get, "/api/v1/slots/{id}", Access::viewer, "One slot", [](Call& call) -> Outcome {
+    return ok(slot_json(call.db, store::get_slot(call.db, call.group_id(), call.id(0))));
+  });
+}
+
+}  // namespace turnout::http

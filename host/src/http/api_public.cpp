@@ -1,0 +1,106 @@
+// Public sign-up through a meeting's link: no account, no names shown.
+#include <boost/beast/http.hpp>
+
+#include "domain/rules.hpp"
+#include "http/json.hpp"
+#include "http/paging.hpp"
+#include "store/assignments.hpp"
+#include "store/meetings.hpp"
+#include "store/signup.hpp"
+
+namespace turnout::http {
+
+using bh_verb = boost::beast::http::verb;
+using nlohmann::json;
+
+namespace {
+
+std::string_view state_name(domain::SignupState s) {
+  switch (s) {
+    case domain::SignupState::open: return "open";
+    case domain::SignupState::not_yet_open: return "not_yet_open";
+    case domain::SignupState::closed: return "closed";
+    case domain::SignupState::meeting_not_on: return "meeting_not_on";
+  }
+  return "closed";
+}
+
+// What the public may see of a meeting: when, where, what, and how many
+// places are left on each slot. Never who holds them.
+json public_meeting(store::Database& db, const domain::Meeting& m, domain::Time now) {
+  domain::Body body = store::get_body(db, m.group_id, m.body_id);
+  auto window = domain::signup_window(m, body.public_comment);
+  json items = json::array();
+  for (const auto& item : store::list_agenda_items(db, m.group_id, m.id))
+    items.push_back({{"id", item.id}, {"number", item.number}, {"title", item.title},
+                     {"stance", domain::to_string(item.stance)}});
+  json slots = json::array();
+  for (const auto& s : store::list_slots(db, m.group_id, m.id)) {
+    int left = s.capacity - store::places_taken(db, s.id);
+    slots.push_back({{"id", s.id},
+                     {"role", s.role},
+                     {"agenda_item_id", s.agenda_item_id ? json(*s.agenda_item_id) : json(nullptr)},
+                     {"minutes", s.minutes},
+                     {"mode", domain::to_string(s.mode)},
+                     {"language", s.language},
+                     {"places_left", std::max(0, left)}});
+  }
+  return {{"meeting",
+           {{"title", m.title},
+            {"body", body.name},
+            {"starts_at", rfc3339(m.starts_at, m.timezone)},
+            {"ends_at", rfc3339(m.ends_at, m.timezone)},
+            {"timezone", m.timezone},
+            {"location", m.location},
+            {"remote_allowed", body.public_comment.remote_allowed},
+            {"status", domain::to_string(m.status)}}},
+          {"signup",
+           {{"state", state_name(domain::signup_state(m, body.public_comment, now))},
+            {"opens_at", window.opens ? json(rfc3339(*window.opens, m.timezone)) : json(nullptr)},
+            {"closes_at", rfc3339(window.closes, m.timezone)}}},
+          {"agenda_items", items},
+          {"slots", slots}};
+}
+
+}  // namespace
+
+void add_public_routes(Api& api) {
+  api.add(bh_verb::get, "/api/v1/public/signup/{token}", Access::open,
+          "A meeting's open places, for the public sign-up page (no names)", [](Call& call) -> Outcome {
+            auto m = store::find_meeting_by_signup_token(call.db, call.params.at(0));
+            if (!m) throw not_found("sign-up link");
+            return ok(public_meeting(call.db, *m, call.api.clock().now()));
+          });
+  api.add(bh_verb::post, "/api/v1/public/signup/{token}", Access::open,
+          "Sign up for a slot: name, phone, slot_id; 409 when full or closed", [](Call& call) -> Outcome {
+            const auto body = call.json();
+            JsonReader r(body, {"slot_id", "name", "phone", "email", "language", "sms_opt_in", "email_opt_in",
+                                       "needs_interpreter"});
+            store::PublicSignup s;
+            auto slot = r.id("slot_id");
+            if (!slot) throw invalid("slot_id", "which slot: slot_id");
+            s.slot_id = *slot;
+            s.person.name = r.string("name");
+            if (!s.person.name || s.person.name->empty()) throw invalid("name", "your name, please");
+            s.person.phone = r.string("phone");
+            s.person.email = r.string("email");
+            s.person.language = r.string("language");
+            s.person.sms_opt_in = r.boolean("sms_opt_in");
+            s.person.email_opt_in = r.boolean("email_opt_in");
+            s.needs_interpreter = r.string("needs_interpreter").value_or("");
+            std::string token = call.params.at(0);
+            return Deferred([s, token](const store::Context& ctx) {
+              auto result = store::sign_up_publicly(ctx, token, s);
+              return created({{"assignment",
+                               {{"id", result.assignment.id},
+                                {"slot_id", result.assignment.slot_id},
+                                {"status", domain::to_string(result.assignment.status)}}},
+                              {"meeting",
+                               {{"title", result.meeting.title},
+                                {"starts_at", rfc3339(result.meeting.starts_at, result.meeting.timezone)},
+                                {"location", result.meeting.location}}}});
+            });
+          });
+}
+
+}  // namespace turnout::http

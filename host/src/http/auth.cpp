@@ -1,0 +1,59 @@
+#include "http/auth.hpp"
+
+#include <fmt/format.h>
+
+namespace turnout::http {
+
+std::optional<std::string> session_cookie(const Request& request) {
+  std::string_view rest = sv(request[beast_http::field::cookie]);
+  while (!rest.empty()) {
+    auto semi = rest.find(';');
+    auto pair = rest.substr(0, semi);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == kSessionCookie) return std::string(pair.substr(eq + 1));
+    if (semi == std::string_view::npos) break;
+    rest.remove_prefix(semi + 1);
+  }
+  return std::nullopt;
+}
+
+std::string session_set_cookie(const std::string& token, std::chrono::seconds max_age, bool secure) {
+  return fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}", kSessionCookie, token, max_age.count(),
+                     secure ? "; Secure" : "");
+}
+
+std::optional<int> LoginLimiter::check(Entry& e, std::chrono::steady_clock::time_point now) {
+  if (now - e.window_start >= kWindow) e = Entry{0, now};
+  if (e.failures < kMaxFailures) return std::nullopt;
+  auto left = std::chrono::duration_cast<std::chrono::seconds>(e.window_start + kWindow - now).count();
+  return static_cast<int>(std::max<long>(1, left));
+}
+
+void LoginLimiter::count(Entry& e, std::chrono::steady_clock::time_point now) {
+  if (e.failures == 0 || now - e.window_start >= kWindow) e = Entry{0, now};
+  ++e.failures;
+}
+
+std::optional<int> LoginLimiter::blocked(const std::string& account_key, const std::string& address) {
+  std::lock_guard lock(mutex_);
+  auto now = std::chrono::steady_clock::now();
+  auto a = check(by_account_[account_key], now);
+  auto b = check(by_address_[address], now);
+  if (!a && !b) return std::nullopt;
+  return std::max(a.value_or(0), b.value_or(0));
+}
+
+void LoginLimiter::failed(const std::string& account_key, const std::string& address) {
+  std::lock_guard lock(mutex_);
+  auto now = std::chrono::steady_clock::now();
+  count(by_account_[account_key], now);
+  count(by_address_[address], now);
+}
+
+void LoginLimiter::succeeded(const std::string& account_key) {
+  std::lock_guard lock(mutex_);
+  by_account_.erase(account_key);
+}
+
+}  // namespace turnout::http

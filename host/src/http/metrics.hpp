@@ -1,0 +1,39 @@
+// Counters for GET /metrics, in Prometheus text format. Labels are route
+// patterns and statuses only: never a path with ids, a query or a token.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace turnout::http {
+
+class Metrics {
+ public:
+  void request(const std::string& method, const std::string& route, int status, double seconds);
+  void write_committed(double seconds);
+  // extra: lines appended as they are (gauges read at scrape time).
+  std::string render(const std::string& extra) const;
+
+ private:
+  static constexpr std::array<double, 12> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                   0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+  struct Histogram {
+    std::array<std::uint64_t, kBuckets.size()> buckets{};
+    std::uint64_t count = 0;
+    double sum = 0;
+    void observe(double v);
+  };
+  static void render_histogram(std::string& out, const std::string& name, const std::string& labels,
+                               const Histogram& h);
+
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, std::string>, std::map<int, std::uint64_t>> requests_;  // (method, route) -> status -> n
+  std::map<std::string, Histogram> latency_;                                              // route -> seconds
+  Histogram writes_;
+};
+
+}  // namespace turnout::http

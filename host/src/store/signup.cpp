@@ -1,0 +1,44 @@
+#include "store/signup.hpp"
+
+#include "domain/error.hpp"
+#include "domain/validate.hpp"
+#include "store/assignments.hpp"
+#include "store/groups.hpp"
+#include "store/meetings.hpp"
+#include "store/volunteers.hpp"
+
+namespace turnout::store {
+
+PublicSignupResult sign_up_publicly(const Context& ctx, std::string_view signup_token, const PublicSignup& s) {
+  return ctx.db.write([&] {
+    auto meeting = find_meeting_by_signup_token(ctx.db, signup_token);
+    if (!meeting) throw not_found("sign-up link");
+    domain::Group group = get_group(ctx.db, meeting->group_id);
+    if (!s.person.phone || s.person.phone->empty())
+      throw invalid("phone", "a phone number, so we can remind you and you can confirm");
+    domain::Volunteer draft = domain::validate_volunteer(s.person, group);
+    PublicSignupResult result;
+    result.meeting = *meeting;
+    auto existing = find_volunteer_by_phone(ctx.db, group.id, *draft.phone);
+    domain::Id volunteer_id;
+    if (existing) {
+      volunteer_id = existing->id;
+    } else {
+      Context as_public{ctx.db, ctx.clock, domain::Actor::system("public-signup")};
+      volunteer_id = create_volunteer(as_public, group, s.person).id;
+      result.new_volunteer = true;
+    }
+    Claim claim;
+    claim.slot_id = s.slot_id;
+    claim.volunteer_id = volunteer_id;
+    claim.public_signup = true;
+    claim.needs_interpreter = s.needs_interpreter;
+    // The slot must belong to this link's meeting, not just to the group.
+    if (get_slot(ctx.db, group.id, s.slot_id).meeting_id != meeting->id) throw not_found("slot");
+    Context as_volunteer{ctx.db, ctx.clock, domain::Actor::volunteer(volunteer_id)};
+    result.assignment = claim_slot(as_volunteer, group.id, claim);
+    return result;
+  });
+}
+
+}  // namespace turnout::store
