@@ -8,6 +8,8 @@
 #include "http/paging.hpp"
 #include "store/groups.hpp"
 #include "store/journal.hpp"
+#include "store/migrations.hpp"
+#include "store/outbox.hpp"
 #include "store/writer.hpp"
 
 namespace turnout::http {
@@ -36,19 +38,15 @@ json group_json(const Call& call) {
 
 void add_system_routes(Api& api) {
   api.add(bh_verb::get, "/healthz", Access::open, "Is the database reachable", [](Call& call) -> Outcome {
-    auto q = call.db.query("PRAGMA user_version");
-    q.step();
-    return ok({{"status", "ok"}, {"schema_version", q.integer(0)}});
+    return ok({{"status", "ok"}, {"schema_version", store::schema_version(call.db)}});
   });
 
   api.add(bh_verb::get, "/metrics", Access::open, "Prometheus metrics (no personal data)", [](Call& call) -> Outcome {
     std::string extra;
-    auto q = call.db.query("SELECT status, count(*) FROM outbox_message WHERE status IN ('pending', 'sending') "
-                           "GROUP BY status");
-    std::map<std::string, std::int64_t> depth{{"pending", 0}, {"sending", 0}};
-    while (q.step()) depth[q.text(0)] = q.int64(1);
+    auto depth = store::outbox_depth(call.db);
     extra += "# HELP turnout_outbox_depth Messages waiting to go out.\n# TYPE turnout_outbox_depth gauge\n";
-    for (const auto& [status, n] : depth) extra += fmt::format("turnout_outbox_depth{{status=\"{}\"}} {}\n", status, n);
+    extra += fmt::format("turnout_outbox_depth{{status=\"pending\"}} {}\nturnout_outbox_depth{{status=\"sending\"}} {}\n",
+                         depth.pending, depth.sending);
     extra += "# HELP turnout_write_queue Writes waiting for the next commit.\n# TYPE turnout_write_queue gauge\n";
     extra += fmt::format("turnout_write_queue {}\n", call.api.writer().queued());
     auto stats = call.api.writer().stats();
@@ -82,58 +80,47 @@ void add_system_routes(Api& api) {
 
   api.add(bh_verb::get, "/api/v1/outbox", Access::viewer, "Messages and what became of them (?status=)",
           [](Call& call) -> Outcome {
-            int limit = page_limit(call);
-            auto after = page_after_id(call);
-            auto status = call.query_value("status").value_or("");
-            static const std::vector<std::string> known{"pending",   "sending",   "sent",      "delivered",
-                                                        "failed",    "cancelled", "suppressed"};
-            if (!status.empty() && std::find(known.begin(), known.end(), status) == known.end())
-              throw invalid("status", "status is one of pending, sending, sent, delivered, failed, cancelled, suppressed");
-            auto q = call.db.query(
-                "SELECT id, channel, plugin, volunteer_id, account_id, subject, body, due_at, status, attempts, "
-                "last_error, provider_id, created_at, updated_at FROM outbox_message WHERE group_id = ?1 AND id > ?2 "
-                "AND (?3 = '' OR status = ?3) ORDER BY id LIMIT ?4",
-                call.group_id(), after, status, limit);
-            std::vector<json> rows;
-            while (q.step())
-              rows.push_back({{"id", q.int64(0)},
-                              {"channel", q.text(1)},
-                              {"plugin", q.text(2)},
-                              {"volunteer_id", q.is_null(3) ? json(nullptr) : json(q.int64(3))},
-                              {"account_id", q.is_null(4) ? json(nullptr) : json(q.int64(4))},
-                              {"subject", q.text(5)},
-                              {"body", q.text(6)},
-                              {"due_at", domain::format_rfc3339_utc(store::to_time(q.int64(7)))},
-                              {"status", q.text(8)},
-                              {"attempts", q.int64(9)},
-                              {"last_error", q.text(10)},
-                              {"provider_id", q.text(11)}});
-            return ok(page_of(rows, limit, [](const json& j) { return j; }, [](const json& j) {
-              return std::to_string(j["id"].get<std::int64_t>());
-            }));
+            store::OutboxFilter f;
+            f.limit = page_limit(call);
+            f.after_id = page_after_id(call);
+            f.status = call.query_value("status").value_or("");
+            auto rows = store::list_outbox(call.db, call.group_id(), f);
+            auto id_or_null = [](const std::optional<domain::Id>& id) { return id ? json(*id) : json(nullptr); };
+            return ok(page_of(
+                rows, f.limit,
+                [&](const store::OutboxMessage& m) {
+                  return json{{"id", m.id},
+                              {"channel", m.channel},
+                              {"plugin", m.plugin},
+                              {"volunteer_id", id_or_null(m.volunteer_id)},
+                              {"account_id", id_or_null(m.account_id)},
+                              {"subject", m.subject},
+                              {"body", m.body},
+                              {"due_at", domain::format_rfc3339_utc(m.due_at)},
+                              {"status", m.status},
+                              {"attempts", m.attempts},
+                              {"last_error", m.last_error},
+                              {"provider_id", m.provider_id}};
+                },
+                [](const store::OutboxMessage& m) { return std::to_string(m.id); }));
           });
 
   api.add(bh_verb::get, "/api/v1/audit", Access::coordinator, "Who did what (ids only, never contact data)",
           [](Call& call) -> Outcome {
             int limit = page_limit(call);
-            auto after = page_after_id(call);
-            auto q = call.db.query(
-                "SELECT id, at, actor_kind, actor_id, actor_name, action, entity_kind, entity_id, detail "
-                "FROM audit_entry WHERE group_id = ? AND id > ? ORDER BY id LIMIT ?",
-                call.group_id(), after, limit);
-            std::vector<json> rows;
-            while (q.step())
-              rows.push_back({{"id", q.int64(0)},
-                              {"at", domain::format_rfc3339_utc(store::to_time(q.int64(1)))},
-                              {"actor", {{"kind", q.text(2)},
-                                         {"id", q.is_null(3) ? json(nullptr) : json(q.int64(3))},
-                                         {"name", q.text(4)}}},
-                              {"action", q.text(5)},
-                              {"entity", {{"kind", q.text(6)}, {"id", q.is_null(7) ? json(nullptr) : json(q.int64(7))}}},
-                              {"detail", json::parse(q.text(8))}});
-            return ok(page_of(rows, limit, [](const json& j) { return j; }, [](const json& j) {
-              return std::to_string(j["id"].get<std::int64_t>());
-            }));
+            auto rows = store::audit_entries(call.db, call.group_id(), limit, page_after_id(call));
+            auto id_or_null = [](const std::optional<domain::Id>& id) { return id ? json(*id) : json(nullptr); };
+            return ok(page_of(
+                rows, limit,
+                [&](const store::AuditEntry& e) {
+                  return json{{"id", e.id},
+                              {"at", domain::format_rfc3339_utc(e.at)},
+                              {"actor", {{"kind", e.actor_kind}, {"id", id_or_null(e.actor_id)}, {"name", e.actor_name}}},
+                              {"action", e.action},
+                              {"entity", {{"kind", e.entity_kind}, {"id", id_or_null(e.entity_id)}}},
+                              {"detail", e.detail}};
+                },
+                [](const store::AuditEntry& e) { return std::to_string(e.id); }));
           });
 }
 

@@ -34,12 +34,13 @@ std::vector<DomainEvent> events_after(Database& db, domain::Id after_id, int lim
   return out;
 }
 
-std::vector<AuditEntry> audit_entries(Database& db, std::optional<domain::Id> group_id, int limit) {
+std::vector<AuditEntry> audit_entries(Database& db, std::optional<domain::Id> group_id, int limit,
+                                      domain::Id after_id) {
   std::vector<AuditEntry> out;
   auto q = db.query(
       "SELECT id, at, group_id, actor_kind, actor_id, actor_name, action, entity_kind, entity_id, detail "
-      "FROM audit_entry WHERE (?1 IS NULL OR group_id = ?1) ORDER BY id LIMIT ?2",
-      group_id, limit);
+      "FROM audit_entry WHERE (?1 IS NULL OR group_id = ?1) AND id > ?3 ORDER BY id LIMIT ?2",
+      group_id, limit, after_id);
   while (q.step())
     out.push_back({q.int64(0), to_time(q.int64(1)), q.optional_int64(2), q.text(3), q.optional_int64(4), q.text(5),
                    q.text(6), q.text(7), q.optional_int64(8), nlohmann::json::parse(q.text(9))});

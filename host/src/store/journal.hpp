@@ -45,6 +45,7 @@ struct AuditEntry {
   std::optional<domain::Id> entity_id;
   nlohmann::json detail;
 };
-std::vector<AuditEntry> audit_entries(Database& db, std::optional<domain::Id> group_id, int limit = 1000);
+std::vector<AuditEntry> audit_entries(Database& db, std::optional<domain::Id> group_id, int limit = 1000,
+                                      domain::Id after_id = 0);
 
 }  // namespace turnout::store

@@ -1,0 +1,37 @@
+// The outbox as coordinators see it. The delivery layer that fills and
+// drains it comes with the SMS and email plugins.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/context.hpp"
+
+namespace turnout::store {
+
+struct OutboxMessage {
+  domain::Id id = 0;
+  std::string channel, plugin;
+  std::optional<domain::Id> volunteer_id, account_id;
+  std::string subject, body;
+  domain::Time due_at{};
+  std::string status;
+  int attempts = 0;
+  std::string last_error, provider_id;
+};
+
+struct OutboxFilter {
+  std::string status;  // empty: all
+  domain::Id after_id = 0;
+  int limit = 100;
+};
+// Throws invalid("status") for a status that does not exist.
+std::vector<OutboxMessage> list_outbox(Database& db, domain::Id group_id, const OutboxFilter& filter);
+
+struct OutboxDepth {
+  std::int64_t pending = 0, sending = 0;
+};
+OutboxDepth outbox_depth(Database& db);
+
+}  // namespace turnout::store
