@@ -15,7 +15,7 @@ TURNOUT_BUILD_PACKAGES=(
   libkainjow-mustache-dev libcsv-dev libcurl4-openssl-dev tzdata
 )
 TURNOUT_TEST_PACKAGES=(catch2 curl python3)
-TURNOUT_BENCH_PACKAGES=(libbenchmark-dev)
+TURNOUT_BENCH_PACKAGES=(libbenchmark-dev wrk python3)
 
 log() { printf '==> %s\n' "$*" >&2; }
 

@@ -204,7 +204,7 @@ int cmd_serve(const po::variables_map&, const config::Config& c) {
   options.max_body_bytes = c.server.max_body_bytes;
   options.max_connections = c.server.max_connections;
   options.read_timeout_seconds = c.server.read_timeout_seconds;
-  store::Writer writer(c.database_path);
+  store::Writer writer(c.database_path, static_cast<std::size_t>(c.write_batch_max));
   store::ReadPool reads(c.database_path);
   http::Api api(c, writer, reads, system_clock);
   {

@@ -58,8 +58,11 @@ Config load(const std::filesystem::path& path) {
     fail(path, "[server] must be a table");
   }
   if (auto* d = root["database"].as_table()) {
-    refuse_unknown(*d, {"path"}, path, "database");
+    refuse_unknown(*d, {"path", "write_batch_max"}, path, "database");
     c.database_path = get<std::string>(*d, "path", c.database_path.string(), path, "database");
+    auto batch = get<std::int64_t>(*d, "write_batch_max", c.write_batch_max, path, "database");
+    if (batch < 1 || batch > 100000) fail(path, "[database] write_batch_max must be between 1 and 100000");
+    c.write_batch_max = static_cast<int>(batch);
   }
   if (auto* p = root["plugins"].as_table()) {
     refuse_unknown(*p, {"dir", "enabled"}, path, "plugins");

@@ -20,6 +20,8 @@ struct Server {
 struct Config {
   Server server;
   std::filesystem::path database_path = "var/turnout.db";
+  // Most writes one commit may carry (group commit); 1 commits each alone.
+  int write_batch_max = 512;
   std::filesystem::path plugins_dir = "build/plugins";
   std::optional<std::vector<std::string>> plugins_enabled;  // nullopt: all found
   // [plugin.NAME] sections, kept as TOML text for the plugin to read.
