@@ -38,15 +38,28 @@ void LoginLimiter::count(Entry& e, std::chrono::steady_clock::time_point now) {
 std::optional<int> LoginLimiter::blocked(const std::string& account_key, const std::string& address) {
   std::lock_guard lock(mutex_);
   auto now = std::chrono::steady_clock::now();
-  auto a = check(by_account_[account_key], now);
-  auto b = check(by_address_[address], now);
+  // Look without inserting: only failures earn an entry.
+  auto look = [&](std::map<std::string, Entry>& map, const std::string& key) -> std::optional<int> {
+    auto it = map.find(key);
+    return it == map.end() ? std::nullopt : check(it->second, now);
+  };
+  auto a = look(by_account_, account_key);
+  auto b = look(by_address_, address);
   if (!a && !b) return std::nullopt;
   return std::max(a.value_or(0), b.value_or(0));
+}
+
+void LoginLimiter::prune(std::chrono::steady_clock::time_point now) {
+  for (auto* map : {&by_account_, &by_address_}) {
+    if (map->size() <= kPruneAbove) continue;
+    std::erase_if(*map, [&](const auto& item) { return now - item.second.window_start >= kWindow; });
+  }
 }
 
 void LoginLimiter::failed(const std::string& account_key, const std::string& address) {
   std::lock_guard lock(mutex_);
   auto now = std::chrono::steady_clock::now();
+  prune(now);
   count(by_account_[account_key], now);
   count(by_address_[address], now);
 }

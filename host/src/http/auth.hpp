@@ -40,6 +40,10 @@ class LoginLimiter {
   };
   std::optional<int> check(Entry& e, std::chrono::steady_clock::time_point now);
   void count(Entry& e, std::chrono::steady_clock::time_point now);
+  // Forgets windows that have passed, so guessing at many emails cannot
+  // grow memory without bound.
+  void prune(std::chrono::steady_clock::time_point now);
+  static constexpr std::size_t kPruneAbove = 10000;
   std::mutex mutex_;
   std::map<std::string, Entry> by_account_, by_address_;
 };
