@@ -31,3 +31,17 @@ TEST_CASE("a successful sign-in clears the account's failures") {
   limiter.failed("ana@example.org", "10.0.0.3");
   CHECK_FALSE(limiter.blocked("ana@example.org", "10.0.0.4"));
 }
+
+TEST_CASE("an address may send a minute's allowance of public sign-ups, then waits") {
+  turnout::http::AddressRateLimit limit(3);
+  CHECK_FALSE(limit.take("10.0.0.1"));
+  CHECK_FALSE(limit.take("10.0.0.1"));
+  CHECK_FALSE(limit.take("10.0.0.1"));
+  auto wait = limit.take("10.0.0.1");
+  REQUIRE(wait);
+  CHECK(*wait >= 1);
+  CHECK(*wait <= 20);
+  CHECK_FALSE(limit.take("10.0.0.2"));  // another address has its own allowance
+  turnout::http::AddressRateLimit off(0);
+  for (int i = 0; i < 100; ++i) CHECK_FALSE(off.take("10.0.0.1"));
+}

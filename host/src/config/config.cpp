@@ -44,8 +44,13 @@ Config load(const std::filesystem::path& path) {
   }
   refuse_unknown(root, {"server", "database", "plugins", "plugin"}, path, "");
   if (auto* s = root["server"].as_table()) {
-    refuse_unknown(*s, {"listen", "public_url", "max_body_bytes", "max_connections", "read_timeout_seconds"}, path,
-                   "server");
+    refuse_unknown(*s,
+                   {"listen", "public_url", "max_body_bytes", "max_connections", "read_timeout_seconds",
+                    "public_signups_per_minute"},
+                   path, "server");
+    c.server.public_signups_per_minute = static_cast<int>(
+        get<std::int64_t>(*s, "public_signups_per_minute", c.server.public_signups_per_minute, path, "server"));
+    if (c.server.public_signups_per_minute < 0) fail(path, "[server] public_signups_per_minute cannot be negative");
     c.server.listen = get<std::string>(*s, "listen", c.server.listen, path, "server");
     c.server.public_url = get<std::string>(*s, "public_url", c.server.public_url, path, "server");
     auto body = get<std::int64_t>(*s, "max_body_bytes", static_cast<std::int64_t>(c.server.max_body_bytes), path, "server");

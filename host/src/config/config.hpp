@@ -15,6 +15,8 @@ struct Server {
   std::size_t max_body_bytes = 1024 * 1024;
   int max_connections = 1024;
   int read_timeout_seconds = 15;
+  // Public sign-ups one address may send per minute; 0 turns the limit off.
+  int public_signups_per_minute = 30;
 };
 
 struct Config {

@@ -25,6 +25,8 @@ namespace {
 // read into a write.
 constexpr std::chrono::seconds kTokenUseGranularity{60};
 
+// RFC 3986 decoding: %XX only. A '+' stays a '+' (this API takes no HTML
+// form queries), so ?from=2026-03-10T09:00:00+01:00 means what it says.
 std::string percent_decode(std::string_view s) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -32,8 +34,6 @@ std::string percent_decode(std::string_view s) {
         std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
       out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
       i += 2;
-    } else if (s[i] == '+') {
-      out += ' ';
     } else {
       out += s[i];
     }
@@ -153,7 +153,8 @@ Api::Api(const config::Config& config, store::Writer& writer, store::ReadPool& r
       reads_(reads),
       clock_(clock),
       metrics_(std::make_unique<Metrics>()),
-      login_limiter_(std::make_unique<LoginLimiter>()) {
+      login_limiter_(std::make_unique<LoginLimiter>()),
+      public_signup_limit_(std::make_unique<AddressRateLimit>(config.server.public_signups_per_minute)) {
   add_system_routes(*this);
   add_account_routes(*this);
   add_volunteer_routes(*this);

@@ -31,6 +31,7 @@ namespace turnout::http {
 
 class Metrics;
 class LoginLimiter;
+class AddressRateLimit;
 
 // Who may call a route.
 enum class Access {
@@ -108,6 +109,7 @@ class Api {
   store::ReadPool& reads() { return reads_; }
   Metrics& metrics() { return *metrics_; }
   LoginLimiter& login_limiter() { return *login_limiter_; }
+  AddressRateLimit& public_signup_limit() { return *public_signup_limit_; }
   // public_url without a trailing slash.
   std::string public_url() const;
 
@@ -126,6 +128,7 @@ class Api {
   std::vector<Route> routes_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<LoginLimiter> login_limiter_;
+  std::unique_ptr<AddressRateLimit> public_signup_limit_;
 };
 
 // Route tables, one per concern (api_*.cpp).

@@ -25,9 +25,10 @@ std::optional<std::pair<std::int64_t, domain::Id>> meeting_cursor(const Call& ca
   auto v = call.query_value("cursor");
   if (!v || v->empty()) return std::nullopt;
   auto dot = v->find('.');
-  try {
-    if (dot != std::string::npos) return std::pair{std::stoll(v->substr(0, dot)), std::stoll(v->substr(dot + 1))};
-  } catch (const std::exception&) {
+  if (dot != std::string::npos) {
+    auto start = parse_count(std::string_view(*v).substr(0, dot));
+    auto id = parse_count(std::string_view(*v).substr(dot + 1));
+    if (start && id) return std::pair{*start, *id};
   }
   throw invalid("cursor", "this cursor was not given by this list");
 }
@@ -62,13 +63,7 @@ void add_meeting_routes(Api& api) {
               f.status = domain::parse_meeting_status(*v);
               if (!f.status) throw invalid("status", "status is one of tentative, confirmed, cancelled, postponed");
             }
-            if (auto v = call.query_value("body_id")) {
-              try {
-                f.body_id = std::stoll(*v);
-              } catch (const std::exception&) {
-                throw invalid("body_id", "body_id is an id");
-              }
-            }
+            f.body_id = query_id(call, "body_id");
             f.after = meeting_cursor(call);
             auto rows = store::list_meetings(call.db, call.group_id(), f);
             auto url = call.api.public_url();

@@ -2,6 +2,7 @@
 #include <boost/beast/http.hpp>
 
 #include "domain/rules.hpp"
+#include "http/auth.hpp"
 #include "http/json.hpp"
 #include "http/paging.hpp"
 #include "store/assignments.hpp"
@@ -73,6 +74,10 @@ void add_public_routes(Api& api) {
           });
   api.add(bh_verb::post, "/api/v1/public/signup/{token}", Access::open,
           "Sign up for a slot: name, phone, slot_id; 409 when full or closed", [](Call& call) -> Outcome {
+            if (auto wait = call.api.public_signup_limit().take(call.peer.address))
+              return Answer{beast_http::status::too_many_requests,
+                            json{{"error", {{"code", "rate_limited"}, {"message", "too many sign-ups from here; wait a minute"}}}},
+                            {{"Retry-After", std::to_string(*wait)}}};
             const auto body = call.json();
             JsonReader r(body, {"slot_id", "name", "phone", "email", "language", "sms_opt_in", "email_opt_in",
                                        "needs_interpreter"});

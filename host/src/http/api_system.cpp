@@ -2,6 +2,7 @@
 // outbox and audit log.
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "http/json.hpp"
 #include "http/metrics.hpp"
@@ -38,7 +39,12 @@ json group_json(const Call& call) {
 
 void add_system_routes(Api& api) {
   api.add(bh_verb::get, "/healthz", Access::open, "Is the database reachable", [](Call& call) -> Outcome {
-    return ok({{"status", "ok"}, {"schema_version", store::schema_version(call.db)}});
+    try {
+      return ok({{"status", "ok"}, {"schema_version", store::schema_version(call.db)}});
+    } catch (const std::exception& e) {
+      spdlog::error("health check: the database is unreachable: {}", e.what());
+      return Answer{beast_http::status::service_unavailable, {{"status", "unavailable"}}, {}};
+    }
   });
 
   api.add(bh_verb::get, "/metrics", Access::open, "Prometheus metrics (no personal data)", [](Call& call) -> Outcome {

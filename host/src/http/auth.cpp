@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace turnout::http {
 
 std::optional<std::string> session_cookie(const Request& request) {
@@ -67,6 +69,26 @@ void LoginLimiter::failed(const std::string& account_key, const std::string& add
 void LoginLimiter::succeeded(const std::string& account_key) {
   std::lock_guard lock(mutex_);
   by_account_.erase(account_key);
+}
+
+std::optional<int> AddressRateLimit::take(const std::string& address) {
+  if (per_minute_ <= 0) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  auto now = std::chrono::steady_clock::now();
+  const double rate = per_minute_ / 60.0;  // tokens per second
+  if (buckets_.size() > 10000)
+    std::erase_if(buckets_, [&](const auto& b) { return now - b.second.at > std::chrono::minutes(2); });
+  auto [it, fresh] = buckets_.try_emplace(address, Bucket{static_cast<double>(per_minute_), now});
+  Bucket& b = it->second;
+  if (!fresh) {
+    b.tokens = std::min<double>(per_minute_, b.tokens + std::chrono::duration<double>(now - b.at).count() * rate);
+    b.at = now;
+  }
+  if (b.tokens >= 1) {
+    b.tokens -= 1;
+    return std::nullopt;
+  }
+  return static_cast<int>(std::ceil((1 - b.tokens) / rate));
 }
 
 }  // namespace turnout::http

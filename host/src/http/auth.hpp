@@ -48,4 +48,22 @@ class LoginLimiter {
   std::map<std::string, Entry> by_account_, by_address_;
 };
 
+// At most `per_minute` tries per address, refilled evenly (a token
+// bucket). For open routes that write, such as public sign-up.
+class AddressRateLimit {
+ public:
+  explicit AddressRateLimit(int per_minute) : per_minute_(per_minute) {}
+  // Seconds to wait, or nullopt when this try may go ahead (and is counted).
+  std::optional<int> take(const std::string& address);
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+  int per_minute_;  // 0: no limit
+  std::mutex mutex_;
+  std::map<std::string, Bucket> buckets_;
+};
+
 }  // namespace turnout::http

@@ -80,7 +80,9 @@ std::optional<std::vector<int>> JsonReader::integers(std::string_view field) con
   if (!v->is_array()) throw invalid(std::string(field), "must be a list of whole numbers");
   std::vector<int> out;
   for (const auto& item : *v) {
-    if (!item.is_number_integer()) throw invalid(std::string(field), "must be a list of whole numbers");
+    if (!item.is_number_integer() || item.get<std::int64_t>() < -1'000'000'000 ||
+        item.get<std::int64_t>() > 1'000'000'000)
+      throw invalid(std::string(field), "must be a list of whole numbers");
     out.push_back(static_cast<int>(item.get<std::int64_t>()));
   }
   return out;
@@ -246,13 +248,12 @@ domain::BodyDraft body_draft(const json& body) {
 domain::MeetingDraft meeting_draft(const json& body, bool create) {
   JsonReader r(body, create ? std::initializer_list<std::string_view>{"body_id", "title", "starts_at", "ends_at", "timezone",
                                                                      "location", "remote_url", "agenda_url", "status"}
-                            : std::initializer_list<std::string_view>{"title", "starts_at", "ends_at", "timezone",
-                                                                     "location", "remote_url", "agenda_url", "status"});
+                            : std::initializer_list<std::string_view>{"body_id", "title", "starts_at", "ends_at",
+                                                                     "timezone", "location", "remote_url", "agenda_url",
+                                                                     "status"});
   domain::MeetingDraft d;
-  if (create) {
-    d.body_id = r.id("body_id");
-    if (!d.body_id) throw invalid("body_id", "a meeting needs the id of the body that holds it");
-  }
+  d.body_id = r.id("body_id");
+  if (create && !d.body_id) throw invalid("body_id", "a meeting needs the id of the body that holds it");
   d.title = r.string("title");
   d.starts_at = r.string("starts_at");
   d.ends_at = r.string("ends_at");

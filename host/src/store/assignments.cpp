@@ -95,7 +95,7 @@ int places_taken(Database& db, domain::Id slot_id) {
 domain::Assignment claim_slot(const Context& ctx, domain::Id group_id, const Claim& c) {
   if (c.public_signup && c.force) throw Error(ErrorCode::forbidden, "a public sign-up cannot force a place", "force");
   if (!domain::holds_place(c.status))
-    throw invalid("status", "a new assignment is invited or confirmed (or attended, when recorded afterwards)");
+    throw invalid("status", "a new assignment is invited or confirmed (or attended or no_show, when recorded afterwards)");
   std::string interpreter = check_interpreter_language(c.needs_interpreter);
   std::string join_url = domain::check_url(c.join_url, "join_url");
   return ctx.db.write([&] {
