@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "common.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -90,13 +92,7 @@ struct Options {
 
 template <typename T>
 T parse_number(std::string_view text, std::string_view flag) {
-  T value{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) {
-    fmt::print(stderr, "turnout-gen-network: {} wants a number, not '{}'\n", flag, text);
-    std::exit(2);
-  }
-  return value;
+  return turnout::bench::parse_number<T>("turnout-gen-network", text, flag);
 }
 
 Options parse_options(int argc, char** argv) {

@@ -8,6 +8,8 @@
 // capacity, and every acknowledged claim is in the file.
 
 #include <fmt/format.h>
+
+#include "common.hpp"
 #include <stdlib.h>  // mkdtemp
 
 #include <algorithm>
@@ -70,13 +72,7 @@ struct Options {
 
 template <typename T>
 T parse_number(std::string_view text, std::string_view flag) {
-  T value{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) {
-    fmt::print(stderr, "turnout-bench-claims: {} wants a number, not '{}'\n", flag, text);
-    std::exit(2);
-  }
-  return value;
+  return turnout::bench::parse_number<T>("turnout-bench-claims", text, flag);
 }
 
 Options parse_options(int argc, char** argv) {
