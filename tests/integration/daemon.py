@@ -97,9 +97,6 @@ class Client:
         self.cookie = None
         self.csrf = None
 
-    def with_token(self, token):
-        return Client(self.port, token, self.host, self.source, self.timeout)
-
     def request(self, method, path, body=None, headers=None, raw=None, content_type="application/json"):
         hdrs = {}
         if self.token:

@@ -17,8 +17,6 @@ import itertools
 import json
 import re
 import secrets
-import signal
-import socket
 import threading
 import time
 import types
@@ -341,6 +339,26 @@ class Resources(DaemonTest):
         # a phone in a query string is sought (and must never reach the log)
         self.assertList(self.g.coord.get(query(f"{API}/volunteers", q=a["phone"])))
 
+    def test_erased_contact_data_leaves_the_database_files(self):
+        phone, email = new_phone(), new_email()
+        v = self.volunteer(self.g.coord, name="Gone For Good", phone=phone, email=email)
+        self.assertStatus(self.g.coord.delete(f"{API}/volunteers/{v['id']}"), 204)
+        needles = [phone.encode(), email.encode(), b"Gone For Good"]
+        deadline = time.monotonic() + 3
+        while True:
+            found = []
+            for path in (self.d.db, self.d.db + "-wal"):
+                try:
+                    with open(path, "rb") as f:
+                        data = f.read()
+                except FileNotFoundError:
+                    continue
+                found += [(path.rsplit("/", 1)[1], n) for n in needles if n in data]
+            if not found or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(found, [])
+
     def test_deleting_a_volunteer_answers_204_and_erases_their_contact_data_but_keeps_counts(self):
         phone, email = new_phone(), new_email()
         v = self.volunteer(self.g.coord, name="Erased Person", phone=phone, email=email, tags=["speaker"])
@@ -441,6 +459,11 @@ class Resources(DaemonTest):
         self.assertEqual(ids(self.g.coord.get(query(f"{API}/meetings", body_id=b2["id"]))), [m3["id"]])
         self.assertEqual(ids(self.g.coord.get(query(f"{API}/meetings", body_id=b1["id"], status="confirmed"))),
                          [m1["id"]])
+        # a raw '+' in an offset means what it says (this API takes no HTML form queries)
+        berlin = when(days=100, hours=4, tz="Europe/Berlin")
+        self.assertIn("+01:00", berlin)
+        raw = ids(self.g.coord.get(f"{API}/meetings?from={berlin}&to={urllib.parse.quote(when(days=102))}"))
+        self.assertEqual(raw, [m2["id"]])
         everything = ids(self.g.coord.get(f"{API}/meetings"))
         items, pages = self.all_pages(self.g.coord, f"{API}/meetings", 2)
         self.assertEqual([m["id"] for m in items], everything)
@@ -503,7 +526,7 @@ class Resources(DaemonTest):
         self.assertEqual(res.json["sequence"], m["sequence"])
 
     def test_agenda_items_and_slots_are_created_whole_and_listed_with_places_taken(self):
-        b = self.body(self.g.coord, public_comment={"minutes_per_speaker": 3})
+        b = self.body(self.g.coord, public_comment={"minutes_per_speaker": 3, "remote_allowed": True})
         m = self.meeting(self.g.coord, b["id"], days=24)
         res = self.g.coord.post(f"{API}/meetings/{m['id']}/agenda-items",
                                 {"number": "PH-2", "title": "Sheriff cooperation with ICE", "stance": "oppose",
@@ -595,6 +618,11 @@ class Resources(DaemonTest):
         self.assertTrue({a["id"], self.g.coord_id, self.g.viewer_id} <= {x["id"] for x in listed})
         self.assertNotIn("password_hash", json.dumps(listed))
 
+    # These three calls arrive with the plugin host (issue 4: GET /plugins),
+    # the calendar plugin (issue 5: the group feed token) and the email
+    # plugin (issue 7: digests). Until then this fails as expected; when they
+    # land, unittest reports an unexpected success and this marker must go.
+    @unittest.expectedFailure
     def test_the_calls_in_the_spec_table_for_group_feeds_digests_and_plugins_are_served(self):
         # SPEC §3: POST /groups/current/feed-token -> 201 {url, webcal_url};
         # POST /digests/run -> 202; resources include `plugins`.
@@ -667,6 +695,25 @@ class Isolation(DaemonTest):
         return [o.vA["name"], o.vA["phone"], o.vA["email"], o.mA["title"], o.bodyA["name"], o.tokA["label"],
                 token_of(o.mA["signup_url"])]
 
+    def test_the_same_person_may_be_in_two_groups_without_either_learning_of_the_other(self):
+        phone, email = new_phone(), new_email()
+        theirs = self.volunteer(self.a.coord, name="Person in A", phone=phone, email=email)
+        # B adds the same phone and email: allowed, no conflict tells B that A has them
+        twin = self.volunteer(self.b.coord, name="Person in B", phone=phone, email=email)
+        self.assertEqual(self.a.coord.get(f"{API}/volunteers/{theirs['id']}").json, theirs)
+        self.assertEqual(self.b.coord.get(f"{API}/volunteers/{twin['id']}").json, twin)
+        # a sign-up through B's link with that phone is B's volunteer, never A's
+        res = self.d.client().post(f"{API}/public/signup/{token_of(self.objs.mB['signup_url'])}",
+                                   {"slot_id": self.objs.sB["id"], "name": "Signer", "phone": phone})
+        self.assertStatus(res, 201)
+        a = self.b.coord.get(f"{API}/assignments/{res.json['assignment']['id']}").json
+        self.assertEqual(a["volunteer_id"], twin["id"])
+        self.assertEqual(self.assertList(self.a.coord.get(f"{API}/volunteers/{theirs['id']}/assignments")), [])
+        # and a slot of A cannot be reached through B's link
+        res = self.d.client().post(f"{API}/public/signup/{token_of(self.objs.mB['signup_url'])}",
+                                   {"slot_id": self.objs.sA["id"], "name": "Signer", "phone": new_phone()})
+        self.assertError(res, 404, "not_found")
+
     def test_the_table_covers_every_route_with_an_id_in_its_path(self):
         covered = set()
         for method, path, _ in self.table():
@@ -707,6 +754,8 @@ class Isolation(DaemonTest):
             ("POST", f"{API}/slots/{o.sB['id']}/assignments", lambda x: {"volunteer_id": x}, o.vA["id"]),
             ("POST", f"{API}/meetings/{o.mB['id']}/slots", lambda x: {"role": "speaker", "agenda_item_id": x},
              o.itemA["id"]),
+            ("POST", f"{API}/accounts", lambda x: {"email": new_email(), "role": "viewer", "group_id": x},
+             self.a.id),
         ]
         for method, path, make, foreign in cases:
             with self.subTest(call=f"{method} {path}"):
@@ -1052,6 +1101,15 @@ class BadInput(DaemonTest):
         self.refused(c.request("PATCH", f"{API}/meetings/{self.m['id']}", raw=b'{"title": '), 400, "malformed")
         self.refused(c.request("POST", f"{API}/slots/{self.s['id']}/assignments", raw=b"[1"), 400, "malformed")
 
+    def test_deeply_nested_json_is_refused_and_the_daemon_lives_on(self):
+        c = self.g.coord
+        for raw in ("[" * 300000 + "]" * 300000, '{"name": ' + "[" * 300000 + "]" * 300000 + "}", "{" * 300000):
+            with self.subTest(raw=raw[:12]):
+                res = c.request("POST", f"{API}/volunteers", raw=raw)
+                self.assertIn(res.status, (400, 422), res)
+                self.assertIsNone(self.d.proc.poll(), "the daemon died")
+        self.assertStatus(self.d.client().get("/healthz"), 200)
+
     def test_a_json_body_that_is_not_an_object_is_400(self):
         for raw in ('[{"name": "Ana", "phone": "+12135550100"}]', '"Ana"', "42", "null", "true"):
             with self.subTest(raw=raw):
@@ -1079,6 +1137,10 @@ class BadInput(DaemonTest):
             with self.subTest(path=path, field=field):
                 self.refused(c.post(path, body), 422, "invalid", field)
         self.refused(c.patch(f"{API}/meetings/{self.m['id']}", {"title": None, "location": 7}), 422, "invalid")
+        # a meeting does not move to another body
+        other = self.created(c.post(f"{API}/bodies", {"name": "Another body"}))
+        self.before = self.d.snapshot()
+        self.refused(c.patch(f"{API}/meetings/{self.m['id']}", {"body_id": other["id"]}), 422, "invalid", "body_id")
         self.refused(c.put(f"{API}/groups/current/reminders", {"offsets_minutes": ["2880"]}), 422, "invalid",
                      "offsets_minutes")
 
@@ -1091,7 +1153,6 @@ class BadInput(DaemonTest):
             ("POST", f"{API}/bodies", {"name": "B", "public_comment": {"minutes": 3}}, "minutes"),
             ("POST", f"{API}/meetings", {"body_id": self.b["id"], "title": "M", "starts_at": when(days=5),
                                          "colour": "red"}, "colour"),
-            ("PATCH", f"{API}/meetings/{self.m['id']}", {"body_id": self.b["id"]}, "body_id"),
             ("POST", f"{API}/meetings/{self.m['id']}/slots", {"role": "speaker", "size": 3}, "size"),
             ("POST", f"{API}/slots/{self.s['id']}/assignments", {"volunteer_id": self.v["id"], "vip": True}, "vip"),
             ("POST", f"{API}/tokens", {"label": "x", "scope": "all"}, "scope"),
@@ -1128,6 +1189,15 @@ class BadInput(DaemonTest):
         # a body under the default 1 MiB limit is read (and here refused for its own reasons)
         res = self.g.coord.post(f"{API}/volunteers", {"name": "Ana", "notes": "x" * (512 << 10)})
         self.refused(res, 422, "invalid", "notes")
+
+    def test_headers_over_the_limit_are_431(self):
+        s = daemon.raw_socket(self.d.port)
+        s.sendall(f"GET {API}/volunteers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                  f"{self.g.coord_token}\r\nX-Padding: {'a' * 65536}\r\n\r\n".encode())
+        data, _ = daemon.read_until_closed(s, 10)
+        s.close()
+        self.assertRegex(data, rb"^HTTP/1\.1 431 ")
+        self.assertEqual(json.loads(data.split(b"\r\n\r\n", 1)[1])["error"]["code"], "too_large")
 
     def test_an_invalid_phone_is_422_naming_phone(self):
         c = self.g.coord
@@ -1334,6 +1404,42 @@ class Capacity(DaemonTest):
         # taking the declined place back now finds it full
         self.assertError(c.patch(f"{API}/assignments/{a['id']}", {"status": "confirmed"}), 409, "full")
 
+    def test_thirty_concurrent_public_sign_ups_for_five_places_give_exactly_five(self):
+        c = self.g.coord
+        m = self.meeting(c, self.body(c)["id"], days=33)
+        s = self.slot(c, m["id"], role="speaker", capacity=5)
+        link = token_of(m["signup_url"])
+        note_secret(link)
+        barrier = threading.Barrier(30)
+
+        def sign_up(i):
+            client = self.d.client(source=f"127.0.3.{i + 1}")
+            body = {"slot_id": s["id"], "name": f"Rusher {i}", "phone": new_phone()}
+            barrier.wait(timeout=30)
+            return client.post(f"{API}/public/signup/{link}", body)
+
+        results = parallel(sign_up, range(30), workers=30)
+        codes = sorted((r.status, r.json.get("error", {}).get("code")) for r in results)
+        self.assertEqual(codes, [(201, None)] * 5 + [(409, "full")] * 25)
+        self.assertEqual(self.d.scalar("SELECT count(*) FROM assignment WHERE slot_id = ?", s["id"]), 5)
+
+    def test_one_volunteer_claimed_on_twenty_overlapping_slots_at_once_holds_exactly_one(self):
+        c = self.g.coord
+        b = self.body(c)
+        slots = [self.slot(c, self.meeting(c, b["id"], days=34, hours=i % 3)["id"])["id"] for i in range(20)]
+        v = self.volunteer(c)
+        barrier = threading.Barrier(20)
+
+        def claim(slot_id):
+            client = self.d.client(self.g.coord_token)
+            barrier.wait(timeout=30)
+            return client.post(f"{API}/slots/{slot_id}/assignments", {"volunteer_id": v["id"]})
+
+        results = parallel(claim, slots, workers=20)
+        codes = sorted((r.status, r.json.get("error", {}).get("code")) for r in results)
+        self.assertEqual(codes, [(201, None)] + [(409, "conflict")] * 19)
+        self.assertEqual(self.d.scalar("SELECT count(*) FROM assignment WHERE volunteer_id = ?", v["id"]), 1)
+
     def test_the_same_volunteer_twice_on_a_slot_is_409_conflict(self):
         c = self.g.coord
         m = self.meeting(c, self.body(c)["id"], days=32)
@@ -1384,9 +1490,11 @@ class PublicSignup(DaemonTest):
     def setUpClass(cls):
         super().setUpClass()
         cls.g = cls.make_group()
+        cls._addresses = itertools.count(1)
 
     def setUp(self):
-        self.public = self.d.client()
+        # sign-ups are limited per address: each test comes from its own
+        self.public = self.d.client(source=f"127.0.2.{next(self._addresses)}")
 
     def open_meeting(self, days=10, hours=0, **body_fields):
         c = self.g.coord
@@ -1401,7 +1509,8 @@ class PublicSignup(DaemonTest):
         return types.SimpleNamespace(body=b, m=m, item=item, speak=speak, turnout=turnout, link=link)
 
     def sign_up(self, link, slot_id, name=None, phone=None, **fields):
-        body = {"slot_id": slot_id, "name": name or f"Neighbor {next(_people)}", "phone": phone or new_phone()}
+        body = {"slot_id": slot_id, "name": f"Neighbor {next(_people)}" if name is None else name,
+                "phone": new_phone() if phone is None else phone}
         body.update(fields)
         return self.public.post(f"{API}/public/signup/{link}", body)
 
@@ -1455,6 +1564,19 @@ class PublicSignup(DaemonTest):
         self.assertIn(res.status, (403, 409, 422), res)
         self.assertEqual(self.d.counts(), before)
 
+    def test_a_public_sign_up_never_tells_whether_an_email_belongs_to_a_volunteer(self):
+        o = self.open_meeting()
+        known = self.volunteer(self.g.coord, name="Quiet Person", email=new_email())
+        fresh = self.sign_up(o.link, o.turnout["id"], email=new_email())
+        self.assertStatus(fresh, 201)
+        # a stranger with the link tries a new phone with a known volunteer's email
+        probe = self.sign_up(o.link, o.turnout["id"], name="Prober", email=known["email"])
+        self.assertEqual(probe.status, fresh.status, f"the answer differs for a known email: {probe!r}")
+        self.assertNotIn(b"email", probe.body)
+        after = self.g.coord.get(f"{API}/volunteers/{known['id']}").json
+        self.assertEqual(after["name"], "Quiet Person")
+        self.assertEqual(after["email"], known["email"])
+
     def test_a_sign_up_with_an_existing_volunteers_phone_does_not_rename_that_volunteer(self):
         o = self.open_meeting()
         known = self.volunteer(self.g.coord, name="Rosa Known", email=new_email(), language="en")
@@ -1488,12 +1610,31 @@ class PublicSignup(DaemonTest):
         self.assertError(self.sign_up(o.link, o.turnout["id"]), 409, "closed")
         self.assertEqual(self.d.counts(), before)
 
-    def test_a_cancelled_meeting_takes_no_public_sign_ups(self):
+    def test_a_cancelled_or_postponed_meeting_refuses_public_sign_ups_with_409_closed(self):
+        for status in ("postponed", "cancelled"):
+            with self.subTest(status=status):
+                o = self.open_meeting()
+                self.assertStatus(self.g.coord.patch(f"{API}/meetings/{o.m['id']}", {"status": status}), 200)
+                page = self.public.get(f"{API}/public/signup/{o.link}").json
+                self.assertEqual(page["signup"]["state"], "meeting_not_on")
+                before = self.d.counts()
+                # data.md: outside the window the public gets `closed`, with a sentence saying why
+                self.assertError(self.sign_up(o.link, o.turnout["id"]), 409, "closed")
+                self.assertEqual(self.d.counts(), before)
+
+    def test_too_many_sign_ups_from_one_address_are_429_with_retry_after(self):
         o = self.open_meeting()
-        self.assertStatus(self.g.coord.patch(f"{API}/meetings/{o.m['id']}", {"status": "cancelled"}), 200)
+        statuses = [self.sign_up(o.link, o.turnout["id"]).status for _ in range(30)]
+        self.assertEqual(statuses, [201] * 30)
         before = self.d.counts()
-        self.assertError(self.sign_up(o.link, o.turnout["id"]), 409, "closed")
+        res = self.sign_up(o.link, o.turnout["id"])
+        self.assertError(res, 429, "rate_limited")
+        self.assertTrue((res.header("Retry-After") or "").isdigit(), res.headers)
         self.assertEqual(self.d.counts(), before)
+        # another address is not held back
+        other = self.d.client(source=f"127.0.2.{next(self._addresses)}")
+        self.assertStatus(other.post(f"{API}/public/signup/{o.link}",
+                                     {"slot_id": o.turnout["id"], "name": "Elsewhere", "phone": new_phone()}), 201)
 
     def test_a_full_slot_refuses_the_public_with_409_full(self):
         o = self.open_meeting()
@@ -1538,7 +1679,8 @@ class PublicSignup(DaemonTest):
 class Durability(unittest.TestCase):
     def test_kill_9_during_a_burst_of_sign_ups_loses_no_acknowledged_write(self):
         _started_classes.add(type(self).__name__)
-        d = Daemon()
+        # a viral text brings sign-ups from many addresses; here they share one
+        d = Daemon(extra_config="public_signups_per_minute = 0")
         self.addCleanup(d.cleanup)
         d.start()
         d.create_group("Burst", "burst")
@@ -1552,7 +1694,7 @@ class Durability(unittest.TestCase):
         link = token_of(m["signup_url"])
         note_secret(link)
         port = d.port
-        acked_signups, acked_volunteers = [], []
+        acked_signups, acked_volunteers, unanswered = [], [], []
         stop = threading.Event()
         lock = threading.Lock()
 
@@ -1567,6 +1709,7 @@ class Durability(unittest.TestCase):
                         res = daemon.Client(port, token).post(f"{API}/volunteers",
                                                               {"name": "Burst volunteer", "phone": phone})
                 except (OSError, http.client.HTTPException):
+                    unanswered.append(phone)
                     return  # the daemon is gone
                 if res.status == 201:
                     with lock:
@@ -1585,6 +1728,7 @@ class Durability(unittest.TestCase):
         stop.set()
         for t in threads:
             t.join(30)
+        self.assertTrue(unanswered, "the kill did not land in the middle of the burst")
         self.assertGreater(len(acked_signups), 50)
         self.assertGreater(len(acked_volunteers), 10)
 
@@ -1672,6 +1816,45 @@ class Server(DaemonTest):
         self.assertIsNotNone(sock, "the server closed a keep-alive connection")
         conn.close()
 
+    def test_pipelined_requests_on_one_connection_are_answered_in_order(self):
+        s = daemon.raw_socket(self.d.port)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                  b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+                  b"GET /api/v1/volunteers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data, _ = daemon.read_until_closed(s, 10)
+        s.close()
+        self.assertEqual(re.findall(rb"HTTP/1\.1 (\d{3})", data), [b"200", b"404", b"401"])
+
+    def test_connections_past_the_cap_are_closed_at_once_and_the_daemon_recovers(self):
+        d = Daemon(extra_config="max_connections = 4")
+        self.addCleanup(d.cleanup)
+        d.start()
+        held = [daemon.raw_socket(d.port) for _ in range(4)]
+        held[0].sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertIn(b"200 OK", held[0].recv(4096))  # the held connections are being served
+        extra = daemon.raw_socket(d.port)
+        try:
+            extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        data, waited = daemon.read_until_closed(extra, 5)
+        extra.close()
+        self.assertEqual(data, b"")
+        self.assertLess(waited, 1.0)
+        for s in held:
+            s.close()
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                if d.client(timeout=2).get("/healthz").status == 200:
+                    break
+            except OSError:
+                pass
+            self.assertLess(time.monotonic(), deadline, "the daemon did not recover")
+            time.sleep(0.05)
+        code, took = d.stop()
+        self.assertEqual(code, 0)
+
     def test_healthz_answers_200_without_a_token(self):
         res = self.d.client().get("/healthz")
         self.assertStatus(res, 200)
@@ -1690,9 +1873,11 @@ class Server(DaemonTest):
         self.assertRegex(text, r'turnout_http_requests_total\{[^}]*route="/api/v1/volunteers/\{id\}"[^}]*\} \d+')
         self.assertRegex(text, r'turnout_http_requests_total\{[^}]*status="201"[^}]*\} \d+')
         self.assertIn("turnout_http_request_duration_seconds", text)
+        sample = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? '
+                            r'([-+]?[0-9.]+([eE][-+]?[0-9]+)?|[-+]?Inf|NaN)$')
         for line in text.splitlines():
             if line and not line.startswith("#"):
-                self.assertRegex(line, r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? [-+0-9.eE]+(Inf)?$')
+                self.assertRegex(line, sample)
         for secret in (v["phone"], v["phone"][2:], v["email"], "Metric Person", self.g.coord_token,
                        self.g.coord_email, f"/volunteers/{v['id']}"):
             self.assertNotIn(secret, text)

@@ -56,8 +56,13 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, const ServerOptions& options, const Handler& handler, std::atomic<int>& connections)
-      : stream_(std::move(socket)), options_(options), handler_(handler), connections_(connections) {}
+  Session(tcp::socket&& socket, const ServerOptions& options, const Handler& handler, std::atomic<int>& connections,
+          std::atomic<int>& in_flight)
+      : stream_(std::move(socket)),
+        options_(options),
+        handler_(handler),
+        connections_(connections),
+        in_flight_(in_flight) {}
   ~Session() { connections_.fetch_sub(1); }
 
   void start() {
@@ -84,6 +89,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return close();
     }
     Request req = parser_->release();
+    in_flight_.fetch_add(1);  // until its answer is written
+    answering_ = true;
     Peer peer;
     beast::error_code ignored;
     auto endpoint = stream_.socket().remote_endpoint(ignored);
@@ -122,6 +129,10 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(std::chrono::seconds(options_.read_timeout_seconds));
     beast_http::async_write(stream_, *sp,
                             [self = shared_from_this(), sp, keep](beast::error_code ec, std::size_t) {
+                              if (self->answering_) {
+                                self->answering_ = false;
+                                self->in_flight_.fetch_sub(1);
+                              }
                               if (ec || !keep) return self->close();
                               self->read();
                             });
@@ -138,6 +149,8 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerOptions& options_;
   const Handler& handler_;
   std::atomic<int>& connections_;
+  std::atomic<int>& in_flight_;
+  bool answering_ = false;  // a request of ours counts in in_flight_
 };
 
 }  // namespace
@@ -148,6 +161,7 @@ struct Server::Impl {
   ServerOptions options;
   Handler handler;
   std::atomic<int> connections{0};
+  std::atomic<int> in_flight{0};  // requests read and not yet answered
   asio::io_context ioc;
   tcp::acceptor acceptor{asio::make_strand(ioc)};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
@@ -162,7 +176,7 @@ struct Server::Impl {
           beast::error_code ignored;
           socket.close(ignored);
         } else {
-          std::make_shared<Session>(std::move(socket), options, handler, connections)->start();
+          std::make_shared<Session>(std::move(socket), options, handler, connections, in_flight)->start();
         }
       }
       accept();
@@ -170,15 +184,22 @@ struct Server::Impl {
   }
 
   asio::steady_timer grace{ioc};
+  std::chrono::steady_clock::time_point stop_deadline;
 
   void begin_stop() {
     beast::error_code ec;
     acceptor.close(ec);  // stop accepting; sessions finish their current exchange
     signals.cancel(ec);
-    // Idle keep-alive connections would otherwise hold run() open until
-    // their read deadline; give answers in flight a moment, then end.
-    grace.expires_after(std::chrono::seconds(2));
-    grace.async_wait([this](beast::error_code) { ioc.stop(); });
+    // Idle keep-alive connections would hold run() open until their read
+    // deadline; end as soon as no answer is in flight (at most 10 s).
+    stop_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    wait_for_answers();
+  }
+
+  void wait_for_answers() {
+    if (in_flight.load() == 0 || std::chrono::steady_clock::now() >= stop_deadline) return ioc.stop();
+    grace.expires_after(std::chrono::milliseconds(20));
+    grace.async_wait([this](beast::error_code) { wait_for_answers(); });
   }
 };
 

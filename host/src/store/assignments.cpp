@@ -102,8 +102,8 @@ domain::Assignment claim_slot(const Context& ctx, domain::Id group_id, const Cla
     domain::Slot slot = get_slot(ctx.db, group_id, c.slot_id);
     domain::Meeting meeting = get_meeting(ctx.db, group_id, slot.meeting_id);
     get_volunteer(ctx.db, group_id, c.volunteer_id);
-    if (meeting.status == domain::MeetingStatus::cancelled)
-      throw Error(ErrorCode::conflict, "this meeting is cancelled", "slot_id");
+    // The public hears "closed" for a meeting that is off, as for any other
+    // closed window; a coordinator hears why.
     if (c.public_signup) {
       domain::Body body = get_body(ctx.db, group_id, meeting.body_id);
       switch (domain::signup_state(meeting, body.public_comment, ctx.clock.now())) {
@@ -114,6 +114,8 @@ domain::Assignment claim_slot(const Context& ctx, domain::Id group_id, const Cla
           throw Error(ErrorCode::closed, "this meeting is not taking sign-ups: it was cancelled or postponed");
       }
     }
+    if (meeting.status == domain::MeetingStatus::cancelled)
+      throw Error(ErrorCode::conflict, "this meeting is cancelled", "slot_id");
     {
       auto q = ctx.db.query(
           "SELECT 1 FROM assignment WHERE slot_id = ? AND volunteer_id = ? "

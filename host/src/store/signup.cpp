@@ -24,8 +24,16 @@ PublicSignupResult sign_up_publicly(const Context& ctx, std::string_view signup_
     if (existing) {
       volunteer_id = existing->id;
     } else {
+      domain::VolunteerDraft person = s.person;
+      // An email that already belongs to another volunteer is left off the
+      // new record: refusing it would tell anyone holding the public link
+      // whether that address is on the group's list.
+      if (draft.email && find_volunteer_by_email(ctx.db, group.id, *draft.email)) {
+        person.email.reset();
+        person.email_opt_in.reset();
+      }
       Context as_public{ctx.db, ctx.clock, domain::Actor::system("public-signup")};
-      volunteer_id = create_volunteer(as_public, group, s.person).id;
+      volunteer_id = create_volunteer(as_public, group, person).id;
       result.new_volunteer = true;
     }
     Claim claim;

@@ -203,6 +203,13 @@ std::optional<domain::Volunteer> find_volunteer_by_phone(Database& db, domain::I
   return read_volunteer(q);
 }
 
+std::optional<domain::Volunteer> find_volunteer_by_email(Database& db, domain::Id group_id, std::string_view email) {
+  auto q = db.query(fmt::format("SELECT {} FROM volunteer v WHERE v.group_id = ? AND v.email = ?", kColumns), group_id,
+                    email);
+  if (!q.step()) return std::nullopt;
+  return read_volunteer(q);
+}
+
 std::optional<domain::Volunteer> find_volunteer_by_feed_token(Database& db, std::string_view token) {
   std::string hash = security::hash_token(token);
   auto q = db.query(fmt::format("SELECT {} FROM volunteer v WHERE v.feed_token_hash = ?", kColumns),

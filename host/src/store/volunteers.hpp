@@ -47,6 +47,7 @@ void erase_volunteer(const Context& ctx, domain::Id group_id, domain::Id id);
 std::string rotate_feed_token(const Context& ctx, domain::Id group_id, domain::Id id);
 // The group's volunteer with this E.164 number, if any.
 std::optional<domain::Volunteer> find_volunteer_by_phone(Database& db, domain::Id group_id, std::string_view phone);
+std::optional<domain::Volunteer> find_volunteer_by_email(Database& db, domain::Id group_id, std::string_view email);
 std::optional<domain::Volunteer> find_volunteer_by_feed_token(Database& db, std::string_view token);
 
 }  // namespace turnout::store
