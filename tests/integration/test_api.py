@@ -39,6 +39,7 @@ ROUTES = [
     ("PUT", "/api/v1/groups/current/reminders", "coordinator"),
     ("GET", "/api/v1/outbox", "viewer"),
     ("GET", "/api/v1/audit", "coordinator"),
+    ("GET", "/api/v1/plugins", "viewer"),
     ("POST", "/api/v1/session", "open"),
     ("GET", "/api/v1/session", "account"),
     ("DELETE", "/api/v1/session", "account"),
@@ -617,6 +618,12 @@ class Resources(DaemonTest):
         listed = self.assertList(self.g.coord.get(f"{API}/accounts"))
         self.assertTrue({a["id"], self.g.coord_id, self.g.viewer_id} <= {x["id"] for x in listed})
         self.assertNotIn("password_hash", json.dumps(listed))
+
+    def test_the_plugin_list_answers_even_when_the_daemon_found_none(self):
+        res = self.g.viewer.get(f"{API}/plugins")
+        self.assertStatus(res, 200, "GET /plugins")
+        self.assertEqual(res.json["next"], None)
+        self.assertIsInstance(res.json["items"], list)
 
     # These three calls arrive with the plugin host (issue 4: GET /plugins),
     # the calendar plugin (issue 5: the group feed token) and the email

@@ -20,6 +20,7 @@
 #include "domain/error.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
+#include "plugins/loader.hpp"
 #include "security/secrets.hpp"
 #include "store/groups.hpp"
 #include "store/migrations.hpp"
@@ -53,6 +54,7 @@ config::Config load_config(const po::variables_map& vm) {
   if (vm.count("config")) file = vm["config"].as<std::string>();
   config::Config c = config::load_default(file);
   if (vm.count("db")) c.database_path = vm["db"].as<std::string>();
+  if (vm.count("plugins-dir")) c.plugins_dir = vm["plugins-dir"].as<std::string>();
   return c;
 }
 
@@ -190,6 +192,50 @@ int cmd_backup(const po::variables_map& vm, const config::Config& c) {
   return 0;
 }
 
+void print_plugin(const plugins::PluginInfo& p) {
+  std::cout << fmt::format("{:<14} {:<9} {:<8} {}\n", p.name, p.version.empty() ? "-" : p.version, p.state,
+                           p.file.string());
+  if (!p.description.empty()) std::cout << "    " << p.description << "\n";
+  if (p.capabilities) std::cout << "    provides: " << fmt::format("{}", fmt::join(plugins::capability_names(p.capabilities), ", ")) << "\n";
+  if (!p.reason.empty()) std::cout << "    why: " << p.reason << "\n";
+}
+
+// Loads and starts each plugin as serve would (routes go nowhere), stops it,
+// and reports: exit status 1 when any was refused or failed.
+int check_plugins(const std::vector<std::filesystem::path>& files, const config::Config& c) {
+  plugins::RouteTable routes;
+  plugins::PluginSet set({c, system_clock, routes, nullptr});
+  for (const auto& f : files) set.load(f);
+  auto all = set.list();
+  set.stop_all();
+  bool ok = true;
+  for (const auto& p : all) {
+    print_plugin(p);
+    ok = ok && p.state == "running";
+  }
+  return ok ? 0 : 1;
+}
+
+int cmd_plugins_list(const po::variables_map&, const config::Config& c) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  if (!fs::is_directory(c.plugins_dir, ec)) throw UsageError(fmt::format("no plugin folder {}", c.plugins_dir.string()));
+  for (const auto& e : fs::directory_iterator(c.plugins_dir, ec))
+    if (e.path().extension() == ".so" &&
+        (!c.plugins_enabled || std::find(c.plugins_enabled->begin(), c.plugins_enabled->end(), e.path().stem().string()) !=
+                                   c.plugins_enabled->end()))
+      files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  if (files.empty()) std::cerr << "no plugins in " << c.plugins_dir.string() << "\n";
+  return check_plugins(files, c);
+}
+
+int cmd_plugins_check(const po::variables_map& vm, const config::Config& c) {
+  fs::path file = vm["file"].as<std::string>();
+  if (!fs::exists(file)) throw UsageError(fmt::format("no such file {}", file.string()));
+  return check_plugins({fs::absolute(file)}, c);
+}
+
 int cmd_version(const po::variables_map&, const config::Config&) {
   std::cout << fmt::format("turnoutd {} (schema {})\n", TURNOUT_VERSION_STR, store::latest_schema_version());
   return 0;
@@ -207,6 +253,10 @@ int cmd_serve(const po::variables_map&, const config::Config& c) {
   store::Writer writer(c.database_path, static_cast<std::size_t>(c.write_batch_max));
   store::ReadPool reads(c.database_path);
   http::Api api(c, writer, reads, system_clock);
+  plugins::RouteTable plugin_routes;
+  plugins::PluginSet plugin_set({c, system_clock, plugin_routes, &reads});
+  plugin_set.load_all();
+  api.attach_plugins(&plugin_set, &plugin_routes);
   {
     http::Server server(options, [&api](http::Request&& req, const http::Peer& peer, http::Reply reply) {
       api.handle(std::move(req), peer, std::move(reply));
@@ -215,7 +265,9 @@ int cmd_serve(const po::variables_map&, const config::Config& c) {
                  server.port(), c.database_path.string());
     server.run();
   }
-  // The server's threads are done; finish the writes they queued, then close.
+  // The server's threads are done: no request can reach a plugin now.
+  plugin_set.stop_all();
+  // Finish the writes that were queued, then close.
   writer.stop();
   spdlog::info("stopped");
   return 0;
@@ -267,6 +319,16 @@ std::vector<Command> commands() {
          o.add_options()("file", po::value<std::string>()->required(), "the new file (must not exist)");
        },
        cmd_backup, "file"},
+      {"plugins list", "check every plugin in the plugin folder as serve would load it",
+       [](po::options_description& o) {
+         o.add_options()("plugins-dir", po::value<std::string>(), "the folder (overrides [plugins] dir)");
+       },
+       cmd_plugins_list, ""},
+      {"plugins check", "load, start and stop one plugin file; exit 1 and say why if it is refused",
+       [](po::options_description& o) {
+         o.add_options()("file", po::value<std::string>()->required(), "the plugin's NAME.so");
+       },
+       cmd_plugins_check, "file"},
       {"version", "print the version and schema version", nullptr, cmd_version, ""},
   };
 }

@@ -6,6 +6,7 @@
 
 #include "http/auth.hpp"
 #include "http/metrics.hpp"
+#include "plugins/routes.hpp"
 #include "security/secrets.hpp"
 #include "store/credentials.hpp"
 #include "store/database.hpp"
@@ -171,6 +172,97 @@ std::string Api::public_url() const {
   return url;
 }
 
+void Api::attach_plugins(plugins::PluginSet* set, plugins::RouteTable* routes) {
+  plugin_set_ = set;
+  plugin_routes_ = routes;
+}
+
+bool Api::handle_plugin_route(const Request& request, const Peer& peer, const Reply& reply, Clock::time_point start) {
+  std::string_view target = sv(request.target());
+  if (!plugin_routes_ || !target.starts_with("/plugins/")) return false;
+  auto qpos = target.find('?');
+  std::string_view path = target.substr(0, qpos);
+  std::string_view rest = path.substr(std::string_view("/plugins/").size());
+  auto slash = rest.find('/');
+  std::string name(rest.substr(0, slash));
+  std::string sub = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  std::string route_name = "/plugins/" + name;  // the log and metrics never see the rest of the path
+  auto fail = [&](bh::status status, std::string_view code, std::string_view message) {
+    finish(request, route_name, start, render_error(request, status, code, message), reply);
+    return true;
+  };
+  std::string method(request.method_string());
+  if (request.method() == bh::verb::head) method = "GET";
+  auto route = plugin_routes_->find(name, method, sub);
+  if (!route) {
+    if (plugin_routes_->has_path(name, sub))
+      return fail(bh::status::method_not_allowed, "method_not_allowed", "this method is not allowed here");
+    return fail(bh::status::not_found, "not_found", "no such page");
+  }
+  plugin::HttpRequest preq;
+  try {
+    // The host's policy comes first: a route is closed unless it opted out.
+    if (route->access != plugin::RouteAccess::open) {
+      auto who = authenticate(request, reads_.local());
+      if (!who) return fail(bh::status::unauthorized, "unauthorized", "sign in, or send Authorization: Bearer TOKEN");
+      if (!who->group_id) return fail(bh::status::forbidden, "forbidden", "this needs a group's account");
+      if (route->access == plugin::RouteAccess::coordinator && who->role != domain::Role::coordinator)
+        return fail(bh::status::forbidden, "forbidden", "your role may not do this");
+      preq.group_id = who->group_id;
+    }
+  } catch (const Error& e) {
+    return fail(status_of(e.code()), to_string(e.code()), e.what());
+  }
+  preq.method = method;
+  preq.path = sub;
+  if (qpos != std::string_view::npos) {
+    std::string_view qs = target.substr(qpos + 1);
+    while (!qs.empty()) {
+      auto amp = qs.find('&');
+      auto pair = qs.substr(0, amp);
+      auto eq = pair.find('=');
+      preq.query.emplace_back(percent_decode(pair.substr(0, eq)),
+                              eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1)));
+      if (amp == std::string_view::npos) break;
+      qs.remove_prefix(amp + 1);
+    }
+  }
+  for (const auto& field : request) {
+    if (field.name() == bh::field::cookie || field.name() == bh::field::authorization) continue;
+    preq.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  preq.body = request.body();
+  preq.remote_address = peer.address;
+  plugin::HttpResponse pres;
+  try {
+    pres = route->handler(preq);
+  } catch (const std::exception& e) {
+    spdlog::error("plugin {}: a route handler threw: {}", name, e.what());
+    return fail(bh::status::internal_server_error, "internal", "the plugin failed to answer");
+  } catch (...) {
+    spdlog::error("plugin {}: a route handler threw", name);
+    return fail(bh::status::internal_server_error, "internal", "the plugin failed to answer");
+  }
+  if (pres.status < 100 || pres.status > 599) {
+    spdlog::error("plugin {}: answered with status {}", name, pres.status);
+    return fail(bh::status::internal_server_error, "internal", "the plugin failed to answer");
+  }
+  Response res{static_cast<bh::status>(pres.status), request.version()};
+  res.keep_alive(request.keep_alive());
+  auto clean = [](const std::string& v) { return v.find_first_of("\r\n") == std::string::npos; };
+  for (const auto& [k, v] : pres.headers) {
+    if (clean(k) && clean(v) && !k.empty()) res.set(k, v);
+    else spdlog::warn("plugin {}: a response header with a line break was dropped", name);
+  }
+  if (clean(pres.content_type)) res.set(bh::field::content_type, pres.content_type);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.body() = std::move(pres.body);
+  res.prepare_payload();
+  if (request.method() == bh::verb::head) res.body().clear();
+  finish(request, route_name, start, std::move(res), reply);
+  return true;
+}
+
 void Api::add(bh::verb method, std::string pattern, Access access, std::string summary, RouteFn fn) {
   routes_.push_back({method, std::move(pattern), access, std::move(fn), std::move(summary)});
 }
@@ -228,6 +320,7 @@ void Api::handle(Request&& request_in, const Peer& peer, Reply reply) {
     finish(*request, route_name, start, render_error(*request, status, code, message, field), reply);
   };
   if (path.empty() || path.front() != '/') return fail(bh::status::bad_request, "malformed", "bad request target");
+  if (handle_plugin_route(*request, peer, reply, start)) return;
 
   // Route: the pattern's literal segments must match; {x} takes any segment.
   auto parts = split_path(path);

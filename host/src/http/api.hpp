@@ -27,6 +27,11 @@ class ReadPool;
 class Writer;
 }  // namespace turnout::store
 
+namespace turnout::plugins {
+class PluginSet;
+class RouteTable;
+}  // namespace turnout::plugins
+
 namespace turnout::http {
 
 class Metrics;
@@ -115,9 +120,17 @@ class Api {
 
   void add(boost::beast::http::verb method, std::string pattern, Access access, std::string summary, RouteFn fn);
 
+  // Plugins: their routes are served under /plugins/NAME/...; the set
+  // answers GET /api/v1/plugins. Both outlive the server's threads.
+  void attach_plugins(plugins::PluginSet* set, plugins::RouteTable* routes);
+  const plugins::PluginSet* plugin_set() const { return plugin_set_; }
+
  private:
   struct Match;
   std::optional<Principal> authenticate(const Request& request, store::Database& db);
+  // Serves /plugins/NAME/PATH; false when the path is not a plugin's.
+  bool handle_plugin_route(const Request& request, const Peer& peer, const Reply& reply,
+                           std::chrono::steady_clock::time_point start);
   void finish(const Request& request, const std::string& route, std::chrono::steady_clock::time_point start,
               Response&& response, const Reply& reply);
 
@@ -129,6 +142,8 @@ class Api {
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<LoginLimiter> login_limiter_;
   std::unique_ptr<AddressRateLimit> public_signup_limit_;
+  plugins::PluginSet* plugin_set_ = nullptr;
+  plugins::RouteTable* plugin_routes_ = nullptr;
 };
 
 // Route tables, one per concern (api_*.cpp).

@@ -7,6 +7,7 @@
 #include "http/json.hpp"
 #include "http/metrics.hpp"
 #include "http/paging.hpp"
+#include "plugins/loader.hpp"
 #include "store/groups.hpp"
 #include "store/journal.hpp"
 #include "store/migrations.hpp"
@@ -63,6 +64,23 @@ void add_system_routes(Api& api) {
 
   api.add(bh_verb::get, "/api/v1/openapi.json", Access::open, "This API, described in OpenAPI 3.1",
           [](Call&) -> Outcome { return text(std::string(openapi_document()), "application/json"); });
+
+  api.add(bh_verb::get, "/api/v1/plugins", Access::viewer, "Plugins found: running, refused or failed, and why",
+          [](Call& call) -> Outcome {
+            json items = json::array();
+            if (const auto* set = call.api.plugin_set()) {
+              for (const auto& p : set->list())
+                items.push_back({{"name", p.name},
+                                 {"version", p.version},
+                                 {"description", p.description},
+                                 {"capabilities", plugins::capability_names(p.capabilities)},
+                                 {"config_keys", p.config_keys},
+                                 {"file", p.file.filename().string()},
+                                 {"state", p.state},
+                                 {"reason", p.reason}});
+            }
+            return ok({{"items", items}, {"next", nullptr}});
+          });
 
   api.add(bh_verb::get, "/api/v1/groups/current", Access::viewer, "Your group and its reminder rules",
           [](Call& call) -> Outcome { return ok(group_json(call)); });

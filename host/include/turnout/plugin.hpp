@@ -1,0 +1,193 @@
+// The Turnout plugin SDK: the only header a plugin includes.
+//
+// A plugin is a shared library with one exported function,
+// turnout_plugin_v1_NAME, made by the TURNOUT_PLUGIN macro below. The host
+// calls it, reads the Entry it returns, and checks the API version and the
+// build fingerprint before it touches any C++ type from the library. Then:
+//
+//   create()  ->  start(host)  ...serving...  stop()  ->  destroy()  -> unload
+//
+// Rules of the boundary:
+// - No exception crosses it. Hooks are noexcept or report through Status
+//   and an error string; the host also guards every call it makes.
+// - Everything a plugin registers (routes, event listeners, timers) comes
+//   back as a Handle. Keep it while you want the registration and drop it
+//   in stop() at the latest: the host unloads your code after destroy().
+// - The host outlives every plugin. Never delete it or keep it past stop().
+#pragma once
+
+#include <boost/config.hpp>  // BOOST_SYMBOL_EXPORT, BOOST_SYMBOL_VISIBLE
+#include <boost/version.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <turnout/version.hpp>
+
+#define TURNOUT_PLUGIN_STR2(x) #x
+#define TURNOUT_PLUGIN_STR(x) TURNOUT_PLUGIN_STR2(x)
+
+// Everything that changes C++ layout across the boundary: a plugin must be
+// built with the same compiler, standard library ABI, Boost and SDK as the
+// daemon. The host compares this string and refuses a mismatch by name.
+#define TURNOUT_BUILD_FINGERPRINT                                                          \
+  "sdk=" TURNOUT_VERSION_STR ";api=" TURNOUT_PLUGIN_STR(TURNOUT_PLUGIN_API_VERSION)        \
+  ";boost=" BOOST_LIB_VERSION ";cxx11abi=" TURNOUT_PLUGIN_STR(_GLIBCXX_USE_CXX11_ABI)      \
+  ";std=" TURNOUT_PLUGIN_STR(__cplusplus) ";cc=" __VERSION__
+
+#define TURNOUT_PLUGIN_API_VERSION 1
+
+namespace turnout::plugin {
+
+inline constexpr std::uint32_t kApiVersion = TURNOUT_PLUGIN_API_VERSION;
+
+enum class Status : std::int32_t { ok = 0, failed = 1 };
+enum class LogLevel : std::int32_t { debug, info, warn, error };
+
+// What a plugin provides; the manifest lists them (bits may be combined).
+namespace capability {
+inline constexpr std::uint32_t calendar = 1u << 0;              // calendar feeds
+inline constexpr std::uint32_t notification_channel = 1u << 1;  // sends messages (SMS, email, ...)
+inline constexpr std::uint32_t digest = 1u << 2;                // composes digests
+inline constexpr std::uint32_t meeting_source = 1u << 3;        // imports meetings
+inline constexpr std::uint32_t event_listener = 1u << 4;        // reacts to domain events
+inline constexpr std::uint32_t http_routes = 1u << 5;           // serves /plugins/NAME/...
+inline constexpr std::uint32_t periodic_jobs = 1u << 6;         // runs on a timer
+}  // namespace capability
+
+// Dropping a Handle undoes the registration it stands for.
+class BOOST_SYMBOL_VISIBLE Registration {
+ public:
+  virtual ~Registration() = default;
+};
+using Handle = std::unique_ptr<Registration>;
+
+// A request to one of the plugin's routes, after the host has applied its
+// limits (body size, deadlines) and authentication.
+struct HttpRequest {
+  std::string method;                                         // "GET", "POST", ...
+  std::string path;                                           // after /plugins/NAME, e.g. "/upcoming"
+  std::vector<std::pair<std::string, std::string>> query;     // decoded ?key=value pairs
+  std::vector<std::pair<std::string, std::string>> headers;   // as sent (no Cookie or Authorization)
+  std::string body;
+  std::optional<std::int64_t> group_id;                       // the caller's group; empty on open routes
+  std::string remote_address;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // CR and LF are refused by the host
+};
+
+// Who may call a plugin route. Routes are closed by default: opening one to
+// the public (an SMS gateway's webhook, an unsubscribe link) is a choice.
+enum class RouteAccess : std::int32_t {
+  viewer,       // any account of a group (the request carries its group_id)
+  coordinator,  // a group's coordinators
+  open,         // anyone, no credentials: check what you are sent yourself
+};
+
+using RouteHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+// A meeting as plugins read it, in the group's data.
+struct MeetingView {
+  std::int64_t id = 0;
+  std::int64_t body_id = 0;
+  std::string body_name;
+  std::string title;
+  std::int64_t starts_at = 0;  // Unix seconds, UTC
+  std::int64_t ends_at = 0;
+  std::string timezone;  // IANA
+  std::string starts_at_local;  // RFC 3339 in the meeting's zone
+  std::string location;
+  std::string status;  // tentative, confirmed, cancelled, postponed
+  int sequence = 0;
+};
+
+// The daemon's services for one plugin. Every method is safe to call from
+// the plugin's hooks and handlers; none throws.
+class BOOST_SYMBOL_VISIBLE Host {
+ public:
+  // Writes to the daemon's log, prefixed with the plugin's name. Never log a
+  // phone number, an email address, a token or a message's text.
+  virtual void log(LogLevel level, std::string_view message) noexcept = 0;
+  // This plugin's [plugin.NAME] section of turnout.toml, as TOML text
+  // (empty when there is none). Parse it with toml++ or by hand.
+  virtual std::string config() const noexcept = 0;
+  // The host's clock in Unix seconds. Use it instead of the system clock,
+  // so tests can move time.
+  virtual std::int64_t now() const noexcept = 0;
+  // Serves METHOD /plugins/NAME/PATH (PATH starts with '/'). Null when the
+  // route is taken or malformed; the log says why.
+  virtual Handle add_route(std::string_view method, std::string_view path, RouteAccess access,
+                           RouteHandler handler) noexcept = 0;
+  // The group's meetings that end after `from` and start before `to`
+  // (Unix seconds), in start order. Read-only; empty on error.
+  virtual std::vector<MeetingView> meetings(std::int64_t group_id, std::int64_t from, std::int64_t to) noexcept = 0;
+
+ protected:
+  ~Host() = default;  // plugins never delete the host
+};
+
+class BOOST_SYMBOL_VISIBLE Plugin {
+ public:
+  virtual ~Plugin() = default;
+  // Register what you provide. On failure set `error` (it is logged and
+  // shown in `turnoutd plugins list`) and return Status::failed: the host
+  // stops and unloads you, and keeps serving.
+  virtual Status start(Host& host, std::string& error) noexcept = 0;
+  // Drop every Handle and stop any work of your own; the host destroys the
+  // plugin right after.
+  virtual void stop() noexcept = 0;
+};
+
+// C layout; api_version is the first field and never moves, so any future
+// host can read it from any plugin before anything else.
+struct Manifest {
+  const char* name;         // [a-z0-9_]+, equal to the library's file name (NAME.so)
+  const char* version;      // the plugin's own version
+  const char* description;  // one line, shown to operators
+  std::uint32_t capabilities;
+  const char* const* config_keys;  // null-terminated list of the [plugin.NAME] keys it reads
+};
+
+struct Entry {
+  std::uint32_t api_version;
+  const char* build_fingerprint;
+  Manifest manifest;
+  Plugin* (*create)() noexcept;  // nullptr on failure
+  void (*destroy)(Plugin*) noexcept;
+};
+
+}  // namespace turnout::plugin
+
+// Defines the plugin's entry point. Use once, in one source file:
+//
+//   static const char* const kKeys[] = {"greeting", nullptr};
+//   TURNOUT_PLUGIN(Example, example, "1.0.0", "What it does",
+//                  turnout::plugin::capability::http_routes, kKeys)
+#define TURNOUT_PLUGIN(CLASS, NAME, VERSION, DESCRIPTION, CAPABILITIES, CONFIG_KEYS)             \
+  extern "C" BOOST_SYMBOL_EXPORT const ::turnout::plugin::Entry* turnout_plugin_v1_##NAME() noexcept; \
+  extern "C" BOOST_SYMBOL_EXPORT const ::turnout::plugin::Entry* turnout_plugin_v1_##NAME() noexcept { \
+    static const ::turnout::plugin::Entry entry{                                                  \
+        ::turnout::plugin::kApiVersion,                                                           \
+        TURNOUT_BUILD_FINGERPRINT,                                                                \
+        {#NAME, VERSION, DESCRIPTION, CAPABILITIES, CONFIG_KEYS},                                 \
+        []() noexcept -> ::turnout::plugin::Plugin* {                                             \
+          try {                                                                                   \
+            return new CLASS();                                                                   \
+          } catch (...) {                                                                         \
+            return nullptr;                                                                       \
+          }                                                                                       \
+        },                                                                                        \
+        [](::turnout::plugin::Plugin* p) noexcept { delete p; }};                                 \
+    return &entry;                                                                                \
+  }

@@ -1,0 +1,297 @@
+#include "plugins/loader.hpp"
+
+#include <boost/dll/shared_library.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <regex>
+
+#include "domain/time.hpp"
+#include "store/meetings.hpp"
+#include "store/read_pool.hpp"
+
+namespace turnout::plugins {
+namespace {
+
+namespace dll = boost::dll;
+using plugin::Entry;
+
+bool valid_name(const std::string& name) {
+  return !name.empty() && name.size() <= 40 &&
+         std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+
+// The library and its entry, or the reason it was refused.
+struct Opened {
+  dll::shared_library library;
+  const Entry* entry = nullptr;
+  PluginInfo info;
+};
+
+Opened open_library(const std::filesystem::path& file) {
+  Opened o;
+  o.info.file = file;
+  o.info.state = "refused";
+  std::string stem = file.stem().string();
+  o.info.name = stem;
+  if (!valid_name(stem)) {
+    o.info.reason = "a plugin's file is NAME.so with NAME of a-z, 0-9 and _";
+    return o;
+  }
+  boost::system::error_code ec;
+  // rtld_now: a missing symbol fails here, not in the middle of a request.
+  o.library.load(file.string(), ec, dll::load_mode::rtld_now | dll::load_mode::rtld_local);
+  if (ec) {
+    // Boost.DLL keeps only an error code; ask the loader itself for the
+    // words (a missing symbol, a file that is not a library...).
+    std::string why = ec.message();
+    if (void* h = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL)) {
+      ::dlclose(h);
+    } else if (const char* text = ::dlerror()) {
+      why = text;
+    }
+    o.info.reason = fmt::format("cannot be loaded: {}", why);
+    return o;
+  }
+  std::string symbol = "turnout_plugin_v1_" + stem;
+  if (!o.library.has(symbol)) {
+    o.info.reason = fmt::format("not a Turnout plugin: it has no {} function (use TURNOUT_PLUGIN)", symbol);
+    return o;
+  }
+  const Entry* entry = o.library.get<const Entry*() noexcept>(symbol)();
+  if (!entry) {
+    o.info.reason = "its entry function returned nothing";
+    return o;
+  }
+  // The first field is read before anything else, whatever the version.
+  if (entry->api_version != plugin::kApiVersion) {
+    o.info.reason = fmt::format("built for plugin API {}; this turnoutd speaks API {}: rebuild it against this SDK",
+                                entry->api_version, plugin::kApiVersion);
+    return o;
+  }
+  if (!entry->build_fingerprint || std::string_view(entry->build_fingerprint) != TURNOUT_BUILD_FINGERPRINT) {
+    o.info.reason = fmt::format("built with [{}], this turnoutd with [{}]: rebuild it against this SDK",
+                                entry->build_fingerprint ? entry->build_fingerprint : "?", TURNOUT_BUILD_FINGERPRINT);
+    return o;
+  }
+  const auto& m = entry->manifest;
+  if (!m.name || std::string_view(m.name) != stem) {
+    o.info.reason = fmt::format("names itself \"{}\" but its file is {}.so", m.name ? m.name : "", stem);
+    return o;
+  }
+  if (!entry->create || !entry->destroy) {
+    o.info.reason = "its entry has no create or destroy function";
+    return o;
+  }
+  o.entry = entry;
+  o.info.version = m.version ? m.version : "";
+  o.info.description = m.description ? m.description : "";
+  o.info.capabilities = m.capabilities;
+  for (const char* const* k = m.config_keys; k && *k; ++k) o.info.config_keys.emplace_back(*k);
+  o.info.state = "checked";
+  o.info.reason.clear();
+  return o;
+}
+
+// The services one plugin sees: its name on every log line and route.
+class PluginHost final : public plugin::Host {
+ public:
+  PluginHost(std::string name, Services services) : name_(std::move(name)), services_(services) {}
+
+  void log(plugin::LogLevel level, std::string_view message) noexcept override {
+    try {
+      auto lvl = level == plugin::LogLevel::debug  ? spdlog::level::debug
+                 : level == plugin::LogLevel::info ? spdlog::level::info
+                 : level == plugin::LogLevel::warn ? spdlog::level::warn
+                                                   : spdlog::level::err;
+      spdlog::log(lvl, "plugin {}: {}", name_, message);
+    } catch (...) {
+    }
+  }
+
+  std::string config() const noexcept override {
+    try {
+      auto it = services_.config.plugin_sections.find(name_);
+      return it == services_.config.plugin_sections.end() ? std::string() : it->second;
+    } catch (...) {
+      return {};
+    }
+  }
+
+  std::int64_t now() const noexcept override { return services_.clock.now().time_since_epoch().count(); }
+
+  plugin::Handle add_route(std::string_view method, std::string_view path, plugin::RouteAccess access,
+                           plugin::RouteHandler handler) noexcept override {
+    try {
+      static const std::regex kPath(R"(/[A-Za-z0-9._~/-]*)");
+      static const std::regex kMethod(R"(GET|POST|PUT|PATCH|DELETE)");
+      std::string m(method), p(path);
+      if (!std::regex_match(m, kMethod) || !std::regex_match(p, kPath) || p.find("//") != std::string::npos) {
+        log(plugin::LogLevel::error, fmt::format("route {} {} refused: a method such as GET and a path such as /upcoming", m, p));
+        return nullptr;
+      }
+      auto handle = services_.routes.add(name_, m, p, access, std::move(handler));
+      if (!handle) log(plugin::LogLevel::error, fmt::format("route {} {} refused: it is registered already", m, p));
+      return handle;
+    } catch (...) {
+      return nullptr;
+    }
+  }
+
+  std::vector<plugin::MeetingView> meetings(std::int64_t group_id, std::int64_t from, std::int64_t to) noexcept override {
+    std::vector<plugin::MeetingView> out;
+    if (!services_.reads) return out;
+    try {
+      auto& db = services_.reads->local();
+      store::MeetingFilter f;
+      f.from = domain::Time{std::chrono::seconds{from}};
+      f.to = domain::Time{std::chrono::seconds{to}};
+      f.limit = 1000;
+      std::map<domain::Id, std::string> body_names;
+      for (const auto& b : store::list_bodies(db, group_id)) body_names[b.id] = b.name;
+      for (const auto& m : store::list_meetings(db, group_id, f))
+        out.push_back({m.id, m.body_id, body_names[m.body_id], m.title, m.starts_at.time_since_epoch().count(),
+                       m.ends_at.time_since_epoch().count(), m.timezone,
+                       domain::format_rfc3339(m.starts_at, m.timezone), m.location,
+                       std::string(domain::to_string(m.status)), m.sequence});
+    } catch (const std::exception& e) {
+      log(plugin::LogLevel::error, fmt::format("meetings(): {}", e.what()));
+      out.clear();
+    }
+    return out;
+  }
+
+ private:
+  std::string name_;
+  Services services_;
+};
+
+}  // namespace
+
+// Members die in reverse order: the plugin instance first, then its host,
+// then the library its code lives in.
+struct PluginSet::Loaded {
+  dll::shared_library library;
+  PluginInfo info;
+  std::unique_ptr<PluginHost> host;
+  std::unique_ptr<plugin::Plugin, void (*)(plugin::Plugin*) noexcept> instance{nullptr, nullptr};
+};
+
+std::vector<std::string> capability_names(std::uint32_t c) {
+  namespace cap = plugin::capability;
+  std::vector<std::string> out;
+  const std::pair<std::uint32_t, const char*> names[] = {
+      {cap::calendar, "calendar"},           {cap::notification_channel, "notification_channel"},
+      {cap::digest, "digest"},               {cap::meeting_source, "meeting_source"},
+      {cap::event_listener, "event_listener"}, {cap::http_routes, "http_routes"},
+      {cap::periodic_jobs, "periodic_jobs"}};
+  for (const auto& [bit, name] : names)
+    if (c & bit) out.emplace_back(name);
+  return out;
+}
+
+PluginInfo inspect(const std::filesystem::path& file) { return open_library(file).info; }
+
+PluginSet::PluginSet(Services services) : services_(services) {}
+
+PluginSet::~PluginSet() { stop_all(); }
+
+void PluginSet::load_all() {
+  const auto& dir = services_.config.plugins_dir;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    spdlog::warn("plugins: no folder {}; no plugins loaded", dir.string());
+    return;
+  }
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.path().extension() == ".so") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  const auto& enabled = services_.config.plugins_enabled;
+  for (const auto& file : files) {
+    if (enabled && std::find(enabled->begin(), enabled->end(), file.stem().string()) == enabled->end()) continue;
+    load(file);
+  }
+  if (enabled)
+    for (const auto& name : *enabled)
+      if (std::none_of(files.begin(), files.end(), [&](const auto& f) { return f.stem() == name; }))
+        spdlog::warn("plugins: {} is enabled but there is no {}.so in {}", name, name, dir.string());
+}
+
+PluginInfo PluginSet::load(const std::filesystem::path& file) {
+  Opened o = open_library(file);
+  auto refuse = [&](std::string state, std::string reason) {
+    o.info.state = std::move(state);
+    o.info.reason = std::move(reason);
+    spdlog::error("plugin {}: {}: {}", file.string(), o.info.state, o.info.reason);
+    others_.push_back(o.info);
+    return o.info;
+  };
+  if (!o.entry) return refuse("refused", o.info.reason);
+  for (const auto& r : running_)
+    if (r->info.name == o.info.name)
+      return refuse("refused", fmt::format("a plugin named {} is loaded already from {}", o.info.name, r->info.file.string()));
+
+  auto loaded = std::make_unique<Loaded>();
+  loaded->info = o.info;
+  loaded->host = std::make_unique<PluginHost>(o.info.name, services_);
+  plugin::Plugin* instance = o.entry->create();
+  if (!instance) {
+    // The library is still loaded in `o` and unloads when it goes.
+    return refuse("failed", "create() failed: its constructor threw or returned nothing");
+  }
+  loaded->instance = {instance, o.entry->destroy};
+  loaded->library = std::move(o.library);
+  std::string error;
+  plugin::Status status = plugin::Status::failed;
+  try {
+    status = loaded->instance->start(*loaded->host, error);
+  } catch (const std::exception& e) {
+    error = fmt::format("start() threw: {}", e.what());
+  } catch (...) {
+    error = "start() threw something that is not an exception";
+  }
+  if (status != plugin::Status::ok) {
+    try {
+      loaded->instance->stop();
+    } catch (...) {
+    }
+    loaded->instance.reset();
+    loaded->info.state = "failed";
+    loaded->info.reason = error.empty() ? "start() failed without saying why" : error;
+    spdlog::error("plugin {}: failed: {}", file.string(), loaded->info.reason);
+    others_.push_back(loaded->info);
+    return loaded->info;  // `loaded` goes: host, then library
+  }
+  loaded->info.state = "running";
+  spdlog::info("plugin {} {} running ({})", loaded->info.name, loaded->info.version, file.string());
+  running_.push_back(std::move(loaded));
+  return running_.back()->info;
+}
+
+void PluginSet::stop_all() {
+  while (!running_.empty()) {
+    auto& last = running_.back();
+    try {
+      last->instance->stop();
+    } catch (...) {
+      spdlog::error("plugin {}: stop() threw", last->info.name);
+    }
+    last->instance.reset();  // destroy before the library unloads
+    spdlog::info("plugin {} stopped", last->info.name);
+    running_.pop_back();
+  }
+}
+
+std::vector<PluginInfo> PluginSet::list() const {
+  std::vector<PluginInfo> out;
+  for (const auto& r : running_) out.push_back(r->info);
+  out.insert(out.end(), others_.begin(), others_.end());
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
+  return out;
+}
+
+}  // namespace turnout::plugins

@@ -1,0 +1,73 @@
+// Finding, checking, starting and stopping plugins (Boost.DLL).
+//
+// A library is refused, with the file and the reason in the log, when it
+// cannot be loaded (a missing symbol fails here: rtld_now), has no
+// turnout_plugin_v1_NAME function, speaks another plugin API, was built
+// with another compiler or library ABI, names itself differently from its
+// file, repeats a name already loaded, or fails or throws in create or
+// start. The daemon keeps serving either way.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "domain/time.hpp"
+#include "plugins/routes.hpp"
+
+namespace turnout::store {
+class ReadPool;
+}
+
+namespace turnout::plugins {
+
+struct PluginInfo {
+  std::filesystem::path file;
+  std::string name, version, description;
+  std::uint32_t capabilities = 0;
+  std::vector<std::string> config_keys;
+  std::string state;   // running, refused, failed
+  std::string reason;  // why, when not running
+};
+
+std::vector<std::string> capability_names(std::uint32_t capabilities);
+
+// Opens the library and reads its entry without creating anything; the
+// state is "checked" or "refused".
+PluginInfo inspect(const std::filesystem::path& file);
+
+// What the host lends every plugin.
+struct Services {
+  const config::Config& config;
+  const domain::Clock& clock;
+  RouteTable& routes;
+  store::ReadPool* reads = nullptr;  // null: meetings() answers nothing (plugins check)
+};
+
+class PluginSet {
+ public:
+  explicit PluginSet(Services services);
+  ~PluginSet();  // stop_all()
+  PluginSet(const PluginSet&) = delete;
+  PluginSet& operator=(const PluginSet&) = delete;
+
+  // Every NAME.so in the configured folder (only the enabled names, when
+  // [plugins] enabled is set), in name order. Never throws for a bad plugin.
+  void load_all();
+  // Loads and starts one file; returns what became of it.
+  PluginInfo load(const std::filesystem::path& file);
+  // Stops plugins in reverse order of starting, destroys each, then unloads.
+  void stop_all();
+  std::vector<PluginInfo> list() const;
+
+ private:
+  struct Loaded;
+  Services services_;
+  std::vector<std::unique_ptr<Loaded>> running_;  // in start order
+  std::vector<PluginInfo> others_;                // refused or failed
+};
+
+}  // namespace turnout::plugins
