@@ -37,7 +37,7 @@ int days_from(const std::string& toml, std::string& error) {
 
 class Example final : public Plugin {
  public:
-  Status start(Host& host, std::string& error) noexcept override {
+  Status start(Host& host, std::string& error) override {
     int days = days_from(host.config(), error);
     if (days == 0) return Status::failed;
     route_ = host.add_route("GET", "/upcoming", RouteAccess::viewer, [&host, days](const HttpRequest& request) {
@@ -62,7 +62,7 @@ class Example final : public Plugin {
     return Status::ok;
   }
 
-  void stop() noexcept override { route_.reset(); }
+  void stop() override { route_.reset(); }
 
  private:
   Handle route_;

@@ -8,8 +8,10 @@
 //   create()  ->  start(host)  ...serving...  stop()  ->  destroy()  -> unload
 //
 // Rules of the boundary:
-// - No exception crosses it. Hooks are noexcept or report through Status
-//   and an error string; the host also guards every call it makes.
+// - No exception should cross it: hooks report through Status and an error
+//   string. The host still catches whatever a hook or handler throws (they
+//   are deliberately not noexcept, which would end the daemon instead), logs
+//   it, and fails that plugin or that request alone.
 // - Everything a plugin registers (routes, event listeners, timers) comes
 //   back as a Handle. Keep it while you want the registration and drop it
 //   in stop() at the latest: the host unloads your code after destroy().
@@ -143,10 +145,10 @@ class BOOST_SYMBOL_VISIBLE Plugin {
   // Register what you provide. On failure set `error` (it is logged and
   // shown in `turnoutd plugins list`) and return Status::failed: the host
   // stops and unloads you, and keeps serving.
-  virtual Status start(Host& host, std::string& error) noexcept = 0;
+  virtual Status start(Host& host, std::string& error) = 0;
   // Drop every Handle and stop any work of your own; the host destroys the
   // plugin right after.
-  virtual void stop() noexcept = 0;
+  virtual void stop() = 0;
 };
 
 // C layout; api_version is the first field and never moves, so any future
