@@ -99,6 +99,37 @@ enum class RouteAccess : std::int32_t {
 
 using RouteHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// Something that happened in a group, after it was committed. Types:
+// meeting.created, meeting.updated, meeting.rescheduled, meeting.cancelled,
+// agenda_item.created, slot.created, assignment.created, assignment.updated,
+// assignment.cancelled, volunteer.created, volunteer.updated,
+// volunteer.erased, ... The payload holds ids, statuses and times, never
+// contact data: read what you need through the Host.
+struct Event {
+  std::int64_t id = 0;  // rises with every event; delivery is in this order
+  std::string type;
+  std::int64_t group_id = 0;
+  std::string entity_kind;  // meeting, assignment, volunteer, ...
+  std::int64_t entity_id = 0;
+  std::string payload_json;
+  std::int64_t at = 0;  // Unix seconds
+};
+using EventHandler = std::function<void(const Event&)>;
+
+// A message for the outbox. The idempotency key makes enqueueing safe to
+// repeat: a second message with the same key is not queued again.
+struct OutgoingMessage {
+  std::int64_t group_id = 0;
+  std::string idempotency_key;  // e.g. "reminder:assignment:42:offset:180:sms"
+  std::string channel;          // sms, email, or your own
+  std::optional<std::int64_t> volunteer_id;
+  std::optional<std::int64_t> account_id;
+  std::string recipient;  // a number or an address; no line breaks
+  std::string subject;
+  std::string body;
+  std::int64_t due_at = 0;  // Unix seconds
+};
+
 // A meeting as plugins read it, in the group's data.
 struct MeetingView {
   std::int64_t id = 0;
@@ -134,6 +165,23 @@ class BOOST_SYMBOL_VISIBLE Host {
   // The group's meetings that end after `from` and start before `to`
   // (Unix seconds), in start order. Read-only; empty on error.
   virtual std::vector<MeetingView> meetings(std::int64_t group_id, std::int64_t from, std::int64_t to) noexcept = 0;
+  // Calls `handler` for every event whose type starts with `type_prefix`
+  // ("" for all, "meeting." for meetings), after the change was committed,
+  // in commit order, on the host's event thread (never on a request's). A
+  // handler that throws five times in a row is switched off and reported.
+  // Delivery resumes after a restart from where it stopped, so a handler
+  // may see an event twice: make it idempotent.
+  virtual Handle on_event(std::string_view type_prefix, EventHandler handler) noexcept = 0;
+  // Runs `job` every `period` (at least one second) on the host's job thread.
+  virtual Handle every(std::chrono::seconds period, std::function<void()> job) noexcept = 0;
+  // This plugin's own durable key-value store (keys 1–200 bytes, values up
+  // to 1 MiB). kv_put returns once the value is on disk; false on error.
+  virtual std::optional<std::string> kv_get(std::string_view key) noexcept = 0;
+  virtual bool kv_put(std::string_view key, std::string_view value) noexcept = 0;
+  virtual bool kv_erase(std::string_view key) noexcept = 0;
+  // Queues a message, durably; true when queued or already queued under the
+  // same idempotency key, false (with `error`) when refused.
+  virtual bool enqueue(const OutgoingMessage& message, std::string& error) noexcept = 0;
 
  protected:
   ~Host() = default;  // plugins never delete the host

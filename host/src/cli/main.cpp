@@ -20,6 +20,7 @@
 #include "domain/error.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
+#include "plugins/dispatch.hpp"
 #include "plugins/loader.hpp"
 #include "security/secrets.hpp"
 #include "store/groups.hpp"
@@ -254,7 +255,14 @@ int cmd_serve(const po::variables_map&, const config::Config& c) {
   store::ReadPool reads(c.database_path);
   http::Api api(c, writer, reads, system_clock);
   plugins::RouteTable plugin_routes;
-  plugins::PluginSet plugin_set({c, system_clock, plugin_routes, &reads});
+  plugins::PluginSet* set_for_reports = nullptr;
+  plugins::EventBus events(reads, writer, [&](const std::string& plugin, const std::string& reason) {
+    if (set_for_reports) set_for_reports->report(plugin, reason);
+  });
+  writer.after_each_commit([&events] { events.notify(); });
+  plugins::Jobs jobs;
+  plugins::PluginSet plugin_set({c, system_clock, plugin_routes, &reads, &writer, &events, &jobs});
+  set_for_reports = &plugin_set;
   plugin_set.load_all();
   api.attach_plugins(&plugin_set, &plugin_routes);
   {
@@ -267,6 +275,8 @@ int cmd_serve(const po::variables_map&, const config::Config& c) {
   }
   // The server's threads are done: no request can reach a plugin now.
   plugin_set.stop_all();
+  events.stop();
+  jobs.stop();
   // Finish the writes that were queued, then close.
   writer.stop();
   spdlog::info("stopped");

@@ -9,9 +9,15 @@
 #include <algorithm>
 #include <regex>
 
+#include <future>
+
+#include "domain/error.hpp"
 #include "domain/time.hpp"
+#include "plugins/dispatch.hpp"
 #include "store/meetings.hpp"
+#include "store/plugin_state.hpp"
 #include "store/read_pool.hpp"
+#include "store/writer.hpp"
 
 namespace turnout::plugins {
 namespace {
@@ -164,7 +170,86 @@ class PluginHost final : public plugin::Host {
     return out;
   }
 
+  plugin::Handle on_event(std::string_view type_prefix, plugin::EventHandler handler) noexcept override {
+    try {
+      if (!services_.events) return nullptr;
+      return services_.events->subscribe(name_, std::string(type_prefix), std::move(handler));
+    } catch (...) {
+      return nullptr;
+    }
+  }
+
+  plugin::Handle every(std::chrono::seconds period, std::function<void()> job) noexcept override {
+    try {
+      if (!services_.jobs) return nullptr;
+      auto handle = services_.jobs->every(name_, period, std::move(job));
+      if (!handle) log(plugin::LogLevel::error, "every(): the period must be at least one second");
+      return handle;
+    } catch (...) {
+      return nullptr;
+    }
+  }
+
+  std::optional<std::string> kv_get(std::string_view key) noexcept override {
+    try {
+      if (!services_.reads) return std::nullopt;
+      return store::plugin_value(services_.reads->local(), name_, key);
+    } catch (const std::exception& e) {
+      log(plugin::LogLevel::error, fmt::format("kv_get: {}", e.what()));
+      return std::nullopt;
+    }
+  }
+
+  bool kv_put(std::string_view key, std::string_view value) noexcept override {
+    return write("kv_put", [&, key = std::string(key), value = std::string(value)](const store::Context& ctx) {
+      store::set_plugin_value(ctx, name_, key, value);
+    });
+  }
+
+  bool kv_erase(std::string_view key) noexcept override {
+    return write("kv_erase",
+                 [&, key = std::string(key)](const store::Context& ctx) { store::erase_plugin_value(ctx, name_, key); });
+  }
+
+  bool enqueue(const plugin::OutgoingMessage& m, std::string& error) noexcept override {
+    store::NewMessage message;
+    try {
+      message = {m.group_id,       m.idempotency_key, m.channel, name_,  m.volunteer_id,
+                 m.account_id,     m.recipient,       m.subject, m.body, domain::Time{std::chrono::seconds{m.due_at}}};
+    } catch (...) {
+      error = "out of memory";
+      return false;
+    }
+    return write("enqueue", [message](const store::Context& ctx) { store::enqueue_message(ctx, message); }, &error);
+  }
+
  private:
+  // Runs a change on the writer and waits for its commit, so the plugin
+  // knows its data is on disk when the call returns.
+  template <typename Fn>
+  bool write(const char* what, Fn fn, std::string* error = nullptr) noexcept {
+    try {
+      if (!services_.writer) {
+        if (error) *error = "not available while the plugin is only being checked";
+        return false;
+      }
+      std::promise<std::exception_ptr> done;
+      auto result = done.get_future();
+      auto* clock = &services_.clock;
+      auto actor = domain::Actor::plugin(name_);
+      services_.writer->submit([fn, clock, actor](store::Database& db) { fn(store::Context{db, *clock, actor}); },
+                               [&done](std::exception_ptr e) { done.set_value(e); });
+      if (auto e = result.get()) std::rethrow_exception(e);
+      return true;
+    } catch (const std::exception& e) {
+      if (error) *error = e.what();
+      log(plugin::LogLevel::warn, fmt::format("{} refused: {}", what, e.what()));
+      return false;
+    } catch (...) {
+      return false;
+    }
+  }
+
   std::string name_;
   Services services_;
 };
@@ -227,13 +312,23 @@ PluginInfo PluginSet::load(const std::filesystem::path& file) {
     o.info.state = std::move(state);
     o.info.reason = std::move(reason);
     spdlog::error("plugin {}: {}: {}", file.string(), o.info.state, o.info.reason);
+    std::lock_guard lock(mutex_);
     others_.push_back(o.info);
     return o.info;
   };
   if (!o.entry) return refuse("refused", o.info.reason);
-  for (const auto& r : running_)
-    if (r->info.name == o.info.name)
-      return refuse("refused", fmt::format("a plugin named {} is loaded already from {}", o.info.name, r->info.file.string()));
+  bool taken = false;
+  std::string taken_by;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& r : running_)
+      if (r->info.name == o.info.name) {
+        taken = true;
+        taken_by = r->info.file.string();
+      }
+  }
+  if (taken)
+      return refuse("refused", fmt::format("a plugin named {} is loaded already from {}", o.info.name, taken_by));
 
   auto loaded = std::make_unique<Loaded>();
   loaded->info = o.info;
@@ -263,18 +358,29 @@ PluginInfo PluginSet::load(const std::filesystem::path& file) {
     loaded->info.state = "failed";
     loaded->info.reason = error.empty() ? "start() failed without saying why" : error;
     spdlog::error("plugin {}: failed: {}", file.string(), loaded->info.reason);
+    std::lock_guard lock(mutex_);
     others_.push_back(loaded->info);
     return loaded->info;  // `loaded` goes: host, then library
   }
   loaded->info.state = "running";
   spdlog::info("plugin {} {} running ({})", loaded->info.name, loaded->info.version, file.string());
+  PluginInfo info = loaded->info;
+  std::lock_guard lock(mutex_);
   running_.push_back(std::move(loaded));
-  return running_.back()->info;
+  return info;
 }
 
 void PluginSet::stop_all() {
-  while (!running_.empty()) {
-    auto& last = running_.back();
+  for (;;) {
+    std::unique_ptr<Loaded> last;
+    {
+      // Not held while the plugin stops: its stop() may wait for the event
+      // thread, which may be reporting here.
+      std::lock_guard lock(mutex_);
+      if (running_.empty()) return;
+      last = std::move(running_.back());
+      running_.pop_back();
+    }
     try {
       last->instance->stop();
     } catch (...) {
@@ -282,11 +388,17 @@ void PluginSet::stop_all() {
     }
     last->instance.reset();  // destroy before the library unloads
     spdlog::info("plugin {} stopped", last->info.name);
-    running_.pop_back();
   }
 }
 
+void PluginSet::report(const std::string& plugin, const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  for (auto& r : running_)
+    if (r->info.name == plugin) r->info.reason = reason;
+}
+
 std::vector<PluginInfo> PluginSet::list() const {
+  std::lock_guard lock(mutex_);
   std::vector<PluginInfo> out;
   for (const auto& r : running_) out.push_back(r->info);
   out.insert(out.end(), others_.begin(), others_.end());

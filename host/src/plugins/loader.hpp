@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 
 namespace turnout::store {
 class ReadPool;
+class Writer;
 }
 
 namespace turnout::plugins {
@@ -40,11 +42,20 @@ std::vector<std::string> capability_names(std::uint32_t capabilities);
 PluginInfo inspect(const std::filesystem::path& file);
 
 // What the host lends every plugin.
+class EventBus;
+class Jobs;
+
+// What the host lends every plugin. The pointers may be null when a plugin
+// is only being checked (plugins check): then those services answer
+// nothing and refuse writes.
 struct Services {
   const config::Config& config;
   const domain::Clock& clock;
   RouteTable& routes;
-  store::ReadPool* reads = nullptr;  // null: meetings() answers nothing (plugins check)
+  store::ReadPool* reads = nullptr;
+  store::Writer* writer = nullptr;
+  EventBus* events = nullptr;
+  Jobs* jobs = nullptr;
 };
 
 class PluginSet {
@@ -62,12 +73,15 @@ class PluginSet {
   // Stops plugins in reverse order of starting, destroys each, then unloads.
   void stop_all();
   std::vector<PluginInfo> list() const;
+  // A running plugin that lost part of its work (a listener switched off).
+  void report(const std::string& plugin, const std::string& reason);
 
  private:
   struct Loaded;
   Services services_;
   std::vector<std::unique_ptr<Loaded>> running_;  // in start order
   std::vector<PluginInfo> others_;                // refused or failed
+  mutable std::mutex mutex_;                      // report() comes from the event thread
 };
 
 }  // namespace turnout::plugins

@@ -80,6 +80,7 @@ void Writer::run() {
       if (commit_error) ++stats_.failed_commits;
     }
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(commit_error ? commit_error : results[i]);
+    if (!commit_error && after_each_commit_) after_each_commit_();
     batch.clear();
   }
 }

@@ -38,6 +38,9 @@ class Writer {
   Writer& operator=(const Writer&) = delete;
 
   void submit(Job job, Done done);
+  // Called on the writer thread after every batch that committed; set it
+  // before the first submit. Used to wake the plugin event bus.
+  void after_each_commit(std::function<void()> fn) { after_each_commit_ = std::move(fn); }
   // Finishes every job queued so far, then closes the connection. Jobs
   // submitted afterwards fail at once.
   void stop();
@@ -58,6 +61,7 @@ class Writer {
   std::deque<Pending> queue_;
   bool stopping_ = false;
   Stats stats_;
+  std::function<void()> after_each_commit_;
   std::thread thread_;
 };
 
