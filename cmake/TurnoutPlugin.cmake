@@ -11,6 +11,11 @@ function(turnout_add_plugin name)
     OUTPUT_NAME ${name}
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
+  # GCC marks some template statics "unique", which makes glibc refuse to
+  # unload the library: the daemon could then never truly unload a plugin.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${name} PRIVATE -fno-gnu-unique)
+  endif()
   if(TURNOUT_PLUGIN_OUTPUT_DIR)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${TURNOUT_PLUGIN_OUTPUT_DIR})
   endif()

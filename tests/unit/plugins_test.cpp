@@ -5,9 +5,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include "http/api.hpp"
+#include "plugins/dispatch.hpp"
 #include "plugins/loader.hpp"
+#include "store/assignments.hpp"
+#include "store/plugin_state.hpp"
 #include "store/read_pool.hpp"
 #include "store/writer.hpp"
 #include "support.hpp"
@@ -44,6 +49,10 @@ TEST_CASE("a well-made plugin loads, serves its route, and takes it away when st
   h.set.stop_all();
   CHECK_FALSE(h.routes.find("good", "GET", "/hello"));
   CHECK(h.set.list().empty());
+  // Really unloaded: the library is no longer mapped into the process.
+  std::ifstream maps("/proc/self/maps");
+  std::string all((std::istreambuf_iterator<char>(maps)), {});
+  CHECK_FALSE(contains(all, fixture("good").string()));
 }
 
 TEST_CASE("each kind of broken library is refused with a reason that says what to do") {
@@ -54,8 +63,8 @@ TEST_CASE("each kind of broken library is refused with a reason that says what t
   };
   const Case cases[] = {
       {"not_a_plugin", "refused", "not a Turnout plugin: it has no turnout_plugin_v1_not_a_plugin function"},
-      {"wrong_api", "refused", "built for plugin API 999; this turnoutd speaks API 1: rebuild it"},
-      {"bad_fingerprint", "refused", "cc=clang 17], this turnoutd with ["},
+      {"wrong_api", "refused", "built for plugin API 999; this turnoutd speaks API 2: rebuild it"},
+      {"bad_fingerprint", "refused", "cc=clang 17 where this turnoutd has cc="},
       {"missing_symbol", "refused", "undefined symbol: turnout_fixture_function_nobody_defines"},
       {"misnamed", "refused", "names itself \"someone_else\" but its file is misnamed.so"},
       {"ctor_throws", "failed", "create() failed"},
@@ -113,10 +122,19 @@ TEST_CASE("load_all takes the enabled plugins of the folder, in name order") {
   CHECK(all[1].name == "throws_in_route");
 }
 
-TEST_CASE("the bundled example plugin passes its own checks") {
-  auto info = plugins::inspect(fs::path(TURNOUT_PLUGIN_DIR) / "example.so");
+TEST_CASE("the bundled example plugin loads, and unloads for real when stopped") {
+  auto file = fs::path(TURNOUT_PLUGIN_DIR) / "example.so";
+  auto info = plugins::inspect(file);
   CHECK(info.state == "checked");
   CHECK(info.config_keys == std::vector<std::string>{"days"});
+  Host h;
+  CHECK(h.set.load(file).state == "running");
+  h.set.stop_all();
+  // It uses std::to_string, whose statics GCC would mark unique and pin in
+  // memory; turnout_add_plugin builds with -fno-gnu-unique so it can go.
+  std::ifstream maps("/proc/self/maps");
+  std::string all((std::istreambuf_iterator<char>(maps)), {});
+  CHECK_FALSE(contains(all, file.string()));
 }
 
 TEST_CASE("a route that throws fails that request with 500, and the daemon keeps answering") {
@@ -151,4 +169,166 @@ TEST_CASE("a route that throws fails that request with 500, and the daemon keeps
   CHECK(get("/healthz").result_int() == 200);
   set.stop_all();
   CHECK(get("/plugins/good/hello").result_int() == 404);  // gone with its plugin
+}
+
+namespace {
+
+// A daemon's worth of plugin services on a real database with one meeting.
+struct Running {
+  turnout::test::World world;  // the group, body and meeting; its own connection
+  config::Config config;
+  store::Writer writer{world.db_path};
+  store::ReadPool reads{world.db_path};
+  plugins::RouteTable routes;
+  plugins::PluginSet* set_for_reports = nullptr;
+  plugins::EventBus events{reads, writer, [this](const std::string& p, const std::string& r) {
+                             if (set_for_reports) set_for_reports->report(p, r);
+                           }};
+  plugins::Jobs jobs;
+  plugins::PluginSet set{{config, world.clock, routes, &reads, &writer, &events, &jobs}};
+
+  Running() {
+    set_for_reports = &set;
+    writer.after_each_commit([this] { events.notify(); });
+  }
+  ~Running() {
+    set.stop_all();
+    events.stop();
+    jobs.stop();
+    writer.stop();
+  }
+
+  // Places a new volunteer on a new slot through the writer, as the API does.
+  void assign() {
+    std::promise<void> done;
+    writer.submit(
+        [this](store::Database& db) {
+          store::Context ctx{db, world.clock, domain::Actor::system("test")};
+          domain::SlotDraft sd;
+          sd.role = "turnout";
+          sd.capacity = 5;
+          auto slot = store::create_slot(ctx, world.group.id, world.meeting.id, sd);
+          domain::VolunteerDraft vd;
+          vd.name = "V";
+          auto v = store::create_volunteer(ctx, world.group, vd);
+          store::Claim c;
+          c.slot_id = slot.id;
+          c.volunteer_id = v.id;
+          store::claim_slot(ctx, world.group.id, c);
+        },
+        [&](std::exception_ptr e) {
+          if (e) std::rethrow_exception(e);
+          done.set_value();
+        });
+    done.get_future().get();
+  }
+
+  std::optional<std::string> value(const std::string& plugin, const std::string& key) {
+    return store::plugin_value(reads.local(), plugin, key);
+  }
+
+  template <typename Pred>
+  bool eventually(Pred pred) {
+    for (int i = 0; i < 100; ++i) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a plugin hears of each assignment after it is committed, in order, and keeps state on disk") {
+  Running r;
+  REQUIRE(r.set.load(fixture("listener")).state == "running");
+  r.assign();
+  r.assign();
+  CHECK(r.eventually([&] { return r.value("listener", "assignment_events") == std::optional<std::string>("2"); }));
+  auto last = r.value("listener", "last_event");
+  REQUIRE(last);
+  CHECK(last->starts_with("assignment.created:"));
+  // Another plugin's namespace is its own.
+  CHECK_FALSE(r.value("good", "assignment_events"));
+}
+
+TEST_CASE("periodic jobs run on the host's job thread until their handle is dropped") {
+  Running r;
+  REQUIRE(r.set.load(fixture("listener")).state == "running");
+  CHECK(r.eventually([&] { return r.value("listener", "ticks").has_value(); }));
+  r.set.stop_all();
+  auto after_stop = r.value("listener", "ticks");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  CHECK(r.value("listener", "ticks") == after_stop);
+}
+
+TEST_CASE("a plugin queues a message once per idempotency key, only in the caller's group") {
+  Running r;
+  REQUIRE(r.set.load(fixture("listener")).state == "running");
+  auto route = r.routes.find("listener", "POST", "/enqueue");
+  REQUIRE(route);
+  plugin::HttpRequest req;
+  req.group_id = r.world.group.id;
+  req.body = "k1";
+  CHECK(route->handler(req).status == 202);
+  CHECK(route->handler(req).status == 202);  // the same key again: still one message
+  auto count = [&] {
+    auto q = r.reads.local().query("SELECT count(*), min(plugin) FROM outbox_message");
+    q.step();
+    return std::pair{q.integer(0), q.text(1)};
+  };
+  CHECK(count() == std::pair{1, std::string("listener")});
+  req.group_id = 999;  // no such group
+  req.body = "k2";
+  CHECK(route->handler(req).status == 422);
+  CHECK(count().first == 1);
+}
+
+TEST_CASE("a listener that keeps throwing is switched off and reported; the others go on") {
+  Running r;
+  REQUIRE(r.set.load(fixture("throws_in_listener")).state == "running");
+  REQUIRE(r.set.load(fixture("listener")).state == "running");
+  for (int i = 0; i < plugins::EventBus::kMaxFailuresInARow + 1; ++i) r.assign();
+  CHECK(r.eventually([&] {
+    for (const auto& p : r.set.list())
+      if (p.name == "throws_in_listener" && contains(p.reason, "threw 5 times in a row")) return true;
+    return false;
+  }));
+  CHECK(r.eventually([&] { return r.value("listener", "assignment_events") == std::optional<std::string>("6"); }));
+}
+
+TEST_CASE("event delivery resumes after a restart from where it stopped") {
+  turnout::test::World w;
+  w.add_volunteer("Ana");
+  w.add_volunteer("Beto");  // with the meeting, three events
+  auto last = store::last_event_id(w.db);
+  REQUIRE(last >= 3);
+  // As if the previous run had delivered all but the last two.
+  store::set_plugin_value(w.ctx, "_host", "events_cursor", std::to_string(last - 2));
+  store::Writer writer(w.db_path);
+  store::ReadPool reads(w.db_path);
+  plugins::EventBus bus(reads, writer, nullptr);
+  CHECK(bus.cursor() == last - 2);
+  std::vector<std::int64_t> seen;
+  std::mutex m;
+  auto handle = bus.subscribe("t", "", [&](const plugin::Event& e) {
+    std::lock_guard lock(m);
+    seen.push_back(e.id);
+  });
+  bus.notify();
+  for (int i = 0; i < 100 && bus.cursor() < last; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  handle.reset();
+  bus.stop();
+  writer.stop();
+  CHECK(seen == std::vector<std::int64_t>{last - 1, last});
+}
+
+TEST_CASE("on the very first start, history is not replayed to plugins") {
+  turnout::test::World w;
+  store::Writer writer(w.db_path);
+  store::ReadPool reads(w.db_path);
+  plugins::EventBus bus(reads, writer, nullptr);
+  CHECK(bus.cursor() == store::last_event_id(w.db));
+  bus.stop();
+  writer.stop();
 }

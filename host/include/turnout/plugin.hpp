@@ -16,6 +16,10 @@
 //   back as a Handle. Keep it while you want the registration and drop it
 //   in stop() at the latest: the host unloads your code after destroy().
 // - The host outlives every plugin. Never delete it or keep it past stop().
+// - Route handlers run on the HTTP threads, several at once, and hold one
+//   of them while they run: keep them short and make shared state
+//   thread-safe. Event handlers and jobs run on the host's own event and
+//   job threads, one at a time each.
 #pragma once
 
 #include <boost/config.hpp>  // BOOST_SYMBOL_EXPORT, BOOST_SYMBOL_VISIBLE
@@ -43,7 +47,9 @@
   ";boost=" BOOST_LIB_VERSION ";cxx11abi=" TURNOUT_PLUGIN_STR(_GLIBCXX_USE_CXX11_ABI)      \
   ";std=" TURNOUT_PLUGIN_STR(__cplusplus) ";cc=" __VERSION__
 
-#define TURNOUT_PLUGIN_API_VERSION 1
+// Raised whenever anything below changes shape, so an old plugin is refused
+// by name instead of calling into a Host it does not know.
+#define TURNOUT_PLUGIN_API_VERSION 2
 
 namespace turnout::plugin {
 

@@ -195,8 +195,13 @@ bool Api::handle_plugin_route(const Request& request, const Peer& peer, const Re
   if (request.method() == bh::verb::head) method = "GET";
   auto route = plugin_routes_->find(name, method, sub);
   if (!route) {
-    if (plugin_routes_->has_path(name, sub))
-      return fail(bh::status::method_not_allowed, "method_not_allowed", "this method is not allowed here");
+    if (auto methods = plugin_routes_->methods_for(name, sub); !methods.empty()) {
+      Answer a{bh::status::method_not_allowed,
+               json{{"error", {{"code", "method_not_allowed"}, {"message", "this method is not allowed here"}}}},
+               {{"Allow", fmt::format("{}", fmt::join(methods, ", "))}}};
+      finish(request, route_name, start, render(request, a), reply);
+      return true;
+    }
     return fail(bh::status::not_found, "not_found", "no such page");
   }
   plugin::HttpRequest preq;
@@ -256,6 +261,8 @@ bool Api::handle_plugin_route(const Request& request, const Peer& peer, const Re
   }
   if (clean(pres.content_type)) res.set(bh::field::content_type, pres.content_type);
   res.set("X-Content-Type-Options", "nosniff");
+  // A group's data must not sit in shared caches unless the plugin says so.
+  if (preq.group_id && res[bh::field::cache_control].empty()) res.set(bh::field::cache_control, "no-store");
   res.body() = std::move(pres.body);
   res.prepare_payload();
   if (request.method() == bh::verb::head) res.body().clear();

@@ -154,6 +154,7 @@ plugin::Handle Jobs::every(const std::string& plugin, std::chrono::seconds perio
   std::lock_guard lock(mutex_);
   auto id = next_id_++;
   jobs_.emplace(id, Job{plugin, period, std::chrono::steady_clock::now() + period, std::move(job)});
+  changed_ = true;
   wake_.notify_one();
   return std::make_unique<Registration>(*this, id);
 }
@@ -183,8 +184,12 @@ void Jobs::run() {
     std::unique_lock lock(mutex_);
     auto next = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     for (const auto& [id, job] : jobs_) next = std::min(next, job.next);
-    wake_.wait_until(lock, next, [&] { return stopping_; });
+    wake_.wait_until(lock, next, [&] { return stopping_ || changed_; });
     if (stopping_) return;
+    if (changed_) {
+      changed_ = false;
+      continue;
+    }
     lock.unlock();
     std::lock_guard calling(calling_);
     auto now = std::chrono::steady_clock::now();

@@ -92,6 +92,7 @@ class Jobs {
   std::map<std::uint64_t, Job> jobs_;
   std::uint64_t next_id_ = 1;
   bool stopping_ = false;
+  bool changed_ = false;  // a job was added: recompute the next wake-up
   std::thread thread_;
 };
 

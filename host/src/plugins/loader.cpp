@@ -30,6 +30,33 @@ bool valid_name(const std::string& name) {
          std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
+// "sdk=0.1.0;api=2;..." as (key, value) pairs.
+std::vector<std::pair<std::string, std::string>> fingerprint_fields(std::string_view fp) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!fp.empty()) {
+    auto semi = fp.find(';');
+    auto part = fp.substr(0, semi);
+    auto eq = part.find('=');
+    out.emplace_back(std::string(part.substr(0, eq)), eq == std::string_view::npos ? "" : std::string(part.substr(eq + 1)));
+    if (semi == std::string_view::npos) break;
+    fp.remove_prefix(semi + 1);
+  }
+  return out;
+}
+
+// Names the fields that differ: "cc=clang 17 where this turnoutd has cc=12.2.0".
+std::string fingerprint_difference(std::string_view theirs, std::string_view ours) {
+  auto mine = fingerprint_fields(ours);
+  std::vector<std::string> diffs;
+  for (const auto& [key, value] : fingerprint_fields(theirs)) {
+    auto it = std::find_if(mine.begin(), mine.end(), [&](const auto& f) { return f.first == key; });
+    std::string here = it == mine.end() ? "nothing" : key + "=" + it->second;
+    if (it == mine.end() || it->second != value) diffs.push_back(fmt::format("{}={} where this turnoutd has {}", key, value, here));
+  }
+  if (diffs.empty()) return fmt::format("[{}], this turnoutd with [{}]", theirs, ours);
+  return fmt::format("{}", fmt::join(diffs, "; "));
+}
+
 // The library and its entry, or the reason it was refused.
 struct Opened {
   dll::shared_library library;
@@ -79,8 +106,9 @@ Opened open_library(const std::filesystem::path& file) {
     return o;
   }
   if (!entry->build_fingerprint || std::string_view(entry->build_fingerprint) != TURNOUT_BUILD_FINGERPRINT) {
-    o.info.reason = fmt::format("built with [{}], this turnoutd with [{}]: rebuild it against this SDK",
-                                entry->build_fingerprint ? entry->build_fingerprint : "?", TURNOUT_BUILD_FINGERPRINT);
+    o.info.reason = fmt::format("built with {}: rebuild it against this SDK with the same compiler and settings",
+                                fingerprint_difference(entry->build_fingerprint ? entry->build_fingerprint : "",
+                                                       TURNOUT_BUILD_FINGERPRINT));
     return o;
   }
   const auto& m = entry->manifest;

@@ -38,11 +38,12 @@ std::shared_ptr<const RouteTable::Route> RouteTable::find(const std::string& plu
   return it == routes_.end() ? nullptr : it->second;
 }
 
-bool RouteTable::has_path(const std::string& plugin, const std::string& path) const {
+std::vector<std::string> RouteTable::methods_for(const std::string& plugin, const std::string& path) const {
   std::shared_lock lock(mutex_);
+  std::vector<std::string> out;
   for (const auto& [key, route] : routes_)
-    if (std::get<0>(key) == plugin && std::get<2>(key) == path) return true;
-  return false;
+    if (std::get<0>(key) == plugin && std::get<2>(key) == path) out.push_back(std::get<1>(key));
+  return out;
 }
 
 }  // namespace turnout::plugins

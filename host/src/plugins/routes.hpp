@@ -9,6 +9,7 @@
 #include <shared_mutex>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include <turnout/plugin.hpp>
 
@@ -25,8 +26,8 @@ class RouteTable {
                      plugin::RouteAccess access, plugin::RouteHandler handler);
   // The route, kept alive while the caller holds it.
   std::shared_ptr<const Route> find(const std::string& plugin, const std::string& method, const std::string& path) const;
-  // Whether the plugin serves this path with any method (for 405 versus 404).
-  bool has_path(const std::string& plugin, const std::string& path) const;
+  // The methods the plugin serves this path with (for 405 and Allow).
+  std::vector<std::string> methods_for(const std::string& plugin, const std::string& path) const;
 
  private:
   using Key = std::tuple<std::string, std::string, std::string>;
