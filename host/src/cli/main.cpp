@@ -272,13 +272,15 @@ int cmd_serve(const po::variables_map&, const config::Config& c) {
     spdlog::info("turnoutd {} serving on http://{}:{} (database {})", TURNOUT_VERSION_STR, options.address,
                  server.port(), c.database_path.string());
     server.run();
+    // The server's threads are done: no request can reach a plugin now.
+    plugin_set.stop_all();
+    events.stop();
+    jobs.stop();
+    // Finish the writes that were queued, then close. This happens while the
+    // server still exists: a finished write lets go of its connection, and
+    // a connection must never outlive the server's io_context.
+    writer.stop();
   }
-  // The server's threads are done: no request can reach a plugin now.
-  plugin_set.stop_all();
-  events.stop();
-  jobs.stop();
-  // Finish the writes that were queued, then close.
-  writer.stop();
   spdlog::info("stopped");
   return 0;
 }

@@ -79,7 +79,13 @@ void Writer::run() {
       ++stats_.batches;
       if (commit_error) ++stats_.failed_commits;
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(commit_error ? commit_error : results[i]);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      // Let go of each callback (and whatever it holds, such as a client's
+      // connection) right after calling it.
+      Done done = std::move(batch[i].done);
+      batch[i].job = nullptr;
+      done(commit_error ? commit_error : results[i]);
+    }
     if (!commit_error && after_each_commit_) after_each_commit_();
     batch.clear();
   }
