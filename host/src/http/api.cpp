@@ -42,6 +42,21 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
+// "a=1&b=x%20y" as decoded pairs, in order.
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qs) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!qs.empty()) {
+    auto amp = qs.find('&');
+    auto pair = qs.substr(0, amp);
+    auto eq = pair.find('=');
+    out.emplace_back(percent_decode(pair.substr(0, eq)),
+                     eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1)));
+    if (amp == std::string_view::npos) break;
+    qs.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> parts;
   std::size_t start = 1;
@@ -220,18 +235,7 @@ bool Api::handle_plugin_route(const Request& request, const Peer& peer, const Re
   }
   preq.method = method;
   preq.path = sub;
-  if (qpos != std::string_view::npos) {
-    std::string_view qs = target.substr(qpos + 1);
-    while (!qs.empty()) {
-      auto amp = qs.find('&');
-      auto pair = qs.substr(0, amp);
-      auto eq = pair.find('=');
-      preq.query.emplace_back(percent_decode(pair.substr(0, eq)),
-                              eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1)));
-      if (amp == std::string_view::npos) break;
-      qs.remove_prefix(amp + 1);
-    }
-  }
+  if (qpos != std::string_view::npos) preq.query = parse_query(target.substr(qpos + 1));
   for (const auto& field : request) {
     if (field.name() == bh::field::cookie || field.name() == bh::field::authorization) continue;
     preq.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
@@ -370,17 +374,8 @@ void Api::handle(Request&& request_in, const Peer& peer, Reply reply) {
   route_name = found->pattern;
 
   std::map<std::string, std::string, std::less<>> query;
-  if (qpos != std::string_view::npos) {
-    std::string_view qs = target.substr(qpos + 1);
-    while (!qs.empty()) {
-      auto amp = qs.find('&');
-      auto pair = qs.substr(0, amp);
-      auto eq = pair.find('=');
-      query[percent_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
-      if (amp == std::string_view::npos) break;
-      qs.remove_prefix(amp + 1);
-    }
-  }
+  if (qpos != std::string_view::npos)
+    for (auto& [key, value] : parse_query(target.substr(qpos + 1))) query[std::move(key)] = std::move(value);
 
   Outcome outcome;
   domain::Actor actor = domain::Actor::system("public");
