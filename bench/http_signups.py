@@ -20,7 +20,6 @@ import http.client
 import json
 import os
 import re
-import select
 import shutil
 import signal
 import sqlite3
@@ -69,17 +68,20 @@ def start(turnoutd, work, db, batch):
         # One address sends every sign-up here, so the per-address limit is off.
         f.write(f'[server]\nlisten = "127.0.0.1:0"\npublic_signups_per_minute = 0\n'
                 f'[database]\nwrite_batch_max = {batch}\n')
-    log = open(os.path.join(work, f"daemon-{batch}.log"), "w")
-    proc = subprocess.Popen([turnoutd, "serve", "--config", cfg, "--db", db], stderr=subprocess.PIPE, text=True)
+    # The access log goes to a file, polled for the port: select() on a
+    # buffered pipe can miss a line readline() already pulled in.
+    path = os.path.join(work, f"daemon-{batch}.log")
+    with open(path, "wb") as log:
+        proc = subprocess.Popen([turnoutd, "serve", "--config", cfg, "--db", db], stderr=log)
     deadline = time.time() + 30
     while time.time() < deadline:
-        if select.select([proc.stderr], [], [], 1)[0]:
-            line = proc.stderr.readline()
-            m = re.search(r"serving on http://127\.0\.0\.1:(\d+)", line)
-            if m:
-                # Keep draining stderr (the access log) so the daemon never blocks on it.
-                drain = subprocess.Popen(["cat"], stdin=proc.stderr, stdout=log)
-                return proc, int(m.group(1)), drain
+        with open(path, encoding="utf-8", errors="replace") as f:
+            m = re.search(r"serving on http://127\.0\.0\.1:(\d+)", f.read())
+        if m:
+            return proc, int(m.group(1))
+        if proc.poll() is not None:
+            break
+        time.sleep(0.02)
     proc.kill()
     sys.exit("turnoutd did not start")
 
@@ -111,7 +113,7 @@ def prepare(turnoutd, work):
         for v in range(VOLUNTEERS):
             f.write(f"Bench {v},+1{201 + v // 100:03d}55501{v % 100:02d}\n")
     cli(turnoutd, db, "import", "volunteers", csv, "--group", "bench")
-    proc, port, drain = start(turnoutd, work, db, 512)
+    proc, port = start(turnoutd, work, db, 512)
     try:
         body = api(port, token, "POST", "/api/v1/bodies", {"name": "Bench Council", "kind": "city_council",
                                                            "timezone": "UTC"})
@@ -129,7 +131,6 @@ def prepare(turnoutd, work):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
-        drain.wait(timeout=30)
     return db, tokens, slots
 
 
@@ -143,14 +144,13 @@ def run_load(turnoutd, work, base_db, tokens, slots, batch, seconds, connections
     with open(script, "w") as f:
         f.write(LUA % {"tokens": ", ".join(f'"{t}"' for t in tokens), "slots": ", ".join(map(str, slots)),
                        "volunteers": VOLUNTEERS})
-    proc, port, drain = start(turnoutd, work, db, batch)
+    proc, port = start(turnoutd, work, db, batch)
     try:
         out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script,
                               f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=60)
-        drain.wait(timeout=30)
     if code != 0:
         sys.exit(f"turnoutd exited with {code}")
     total = int(re.search(r"(\d+) requests in", out).group(1))

@@ -7,7 +7,6 @@ import http.client
 import json
 import os
 import re
-import select
 import signal
 import sqlite3
 import subprocess
@@ -185,20 +184,23 @@ class Turnoutd(unittest.TestCase):
         cfg = os.path.join(self.dir, "serve.toml")
         with open(cfg, "w") as f:
             f.write('[server]\nlisten = "127.0.0.1:0"\nmax_body_bytes = 4096\nread_timeout_seconds = 2\n')
-        proc = subprocess.Popen([TURNOUTD, "serve", "--config", cfg, "--db", self.db], stderr=subprocess.PIPE,
-                                text=True, cwd=self.dir)
+        # stderr goes to a file that is polled: select() on a buffered pipe
+        # misses lines readline() has already pulled into Python's buffer.
+        self.serve_log = os.path.join(self.dir, "serve.log")
+        with open(self.serve_log, "wb") as log:
+            proc = subprocess.Popen([TURNOUTD, "serve", "--config", cfg, "--db", self.db], stderr=log, cwd=self.dir)
         deadline = time.time() + 30
-        seen = ""
         while time.time() < deadline:
-            ready, _, _ = select.select([proc.stderr], [], [], 1)
-            if ready:
-                line = proc.stderr.readline()
-                seen += line
-                m = re.search(r"serving on http://127\.0\.0\.1:(\d+)", line)
-                if m:
-                    return proc, int(m.group(1))
+            with open(self.serve_log, encoding="utf-8", errors="replace") as f:
+                m = re.search(r"serving on http://127\.0\.0\.1:(\d+)", f.read())
+            if m:
+                return proc, int(m.group(1))
+            if proc.poll() is not None:
+                break
+            time.sleep(0.02)
         proc.kill()
-        self.fail("serve did not start: " + seen)
+        with open(self.serve_log, encoding="utf-8", errors="replace") as f:
+            self.fail("serve did not start: " + f.read())
 
     def test_serve_answers_health_and_stops_cleanly_on_sigterm(self):
         self.run_cli("demo")
@@ -223,8 +225,8 @@ class Turnoutd(unittest.TestCase):
         finally:
             proc.send_signal(signal.SIGTERM)
             self.assertEqual(proc.wait(timeout=15), 0)
-            self.stderr_seen.append(proc.stderr.read())
-            proc.stderr.close()
+            with open(self.serve_log, encoding="utf-8", errors="replace") as f:
+                self.stderr_seen.append(f.read())
 
     def test_logs_hold_no_contact_data(self):
         self.make_group()
