@@ -332,3 +332,13 @@ TEST_CASE("on the very first start, history is not replayed to plugins") {
   bus.stop();
   writer.stop();
 }
+
+TEST_CASE("a key the plugin does not read in its [plugin.NAME] section is refused by name") {
+  Host h;
+  h.config.plugin_sections["fails_start"] = "url = \"https://sms.example.org\"\nurll = \"typo\"\n";
+  auto info = h.set.load(fixture("fails_start"));
+  CHECK(info.state == "refused");
+  CHECK(contains(info.reason, "unknown key [plugin.fails_start] urll; it reads: url"));
+  h.config.plugin_sections["good"] = "anything = 1\n";
+  CHECK(contains(h.set.load(fixture("good")).reason, "it reads: no keys"));
+}

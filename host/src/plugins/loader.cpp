@@ -3,6 +3,7 @@
 #include <boost/dll/shared_library.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <toml++/toml.h>
 
 #include <dlfcn.h>
 
@@ -357,6 +358,22 @@ PluginInfo PluginSet::load(const std::filesystem::path& file) {
   }
   if (taken)
       return refuse("refused", fmt::format("a plugin named {} is loaded already from {}", o.info.name, taken_by));
+
+  // A typo in the plugin's section must not silently do nothing: refuse a
+  // key its manifest does not list, as turnout.toml refuses its own.
+  if (auto it = services_.config.plugin_sections.find(o.info.name); it != services_.config.plugin_sections.end()) {
+    try {
+      auto section = toml::parse(it->second);
+      for (const auto& [key, value] : section) {
+        const auto& keys = o.info.config_keys;
+        if (std::find(keys.begin(), keys.end(), key.str()) == keys.end())
+          return refuse("refused", fmt::format("unknown key [plugin.{}] {}; it reads: {}", o.info.name, key.str(),
+                                               keys.empty() ? std::string("no keys") : fmt::format("{}", fmt::join(keys, ", "))));
+      }
+    } catch (const toml::parse_error& e) {
+      return refuse("refused", fmt::format("[plugin.{}] cannot be read: {}", o.info.name, e.description()));
+    }
+  }
 
   auto loaded = std::make_unique<Loaded>();
   loaded->info = o.info;
