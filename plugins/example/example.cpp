@@ -3,7 +3,8 @@
 //
 //   GET /plugins/example/upcoming        (any account of the group)
 //
-// answers plain text, one meeting a line, for the next `days` days:
+// answers plain text, one meeting a line with the places still open, for
+// the next `days` days:
 //
 //   [plugin.example]
 //   days = 14
@@ -11,6 +12,7 @@
 // Copy this folder to start your own plugin; docs/plugins.md walks through it.
 #include <turnout/plugin.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <string>
 
@@ -49,6 +51,9 @@ class Example final : public Plugin {
         response.body += m.starts_at_local.substr(0, 16) + "  " + m.body_name + ": " + m.title;
         if (!m.location.empty()) response.body += " (" + m.location + ")";
         if (m.status != "confirmed") response.body += " [" + m.status + "]";
+        int open = 0;
+        for (const auto& slot : host.slots(*request.group_id, m.id)) open += std::max(0, slot.capacity - slot.taken);
+        if (open > 0 && m.status != "cancelled") response.body += " - " + std::to_string(open) + " places open";
         response.body += "\n";
       }
       if (response.body.empty()) response.body = "No meetings in the next " + std::to_string(days) + " days.\n";

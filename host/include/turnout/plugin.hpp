@@ -49,7 +49,7 @@
 
 // Raised whenever anything below changes shape, so an old plugin is refused
 // by name instead of calling into a Host it does not know.
-#define TURNOUT_PLUGIN_API_VERSION 2
+#define TURNOUT_PLUGIN_API_VERSION 3
 
 namespace turnout::plugin {
 
@@ -136,6 +136,41 @@ struct OutgoingMessage {
   std::int64_t due_at = 0;  // Unix seconds
 };
 
+// What plugins read of a group's data. Times are Unix seconds (UTC) with
+// the IANA zone they are shown in; text is UTF-8 as the coordinator typed
+// it. Views are copies: holding one keeps nothing locked.
+
+struct GroupView {
+  std::int64_t id = 0;
+  std::string name;
+  std::string slug;
+  std::string timezone;  // IANA
+  std::string language;  // BCP 47, the group's default
+  std::string country;   // ISO 3166, read local phone numbers with it
+  std::string public_url;  // [server] public_url, for links in messages and feeds
+};
+
+// Contact data: handle it as the person's own. Never log it.
+struct VolunteerView {
+  std::int64_t id = 0;
+  std::int64_t group_id = 0;
+  std::string name;
+  std::string phone;  // E.164, or empty
+  std::string email;  // or empty
+  std::string language;  // BCP 47
+  std::string timezone;  // IANA; the group's when the volunteer gave none
+  bool sms_opt_in = false;
+  bool email_opt_in = false;
+  bool opted_out = false;  // said STOP or unsubscribed: send nothing but the confirmation
+  std::vector<std::string> tags;
+  std::int64_t updated_at = 0;
+};
+
+struct DeadlineView {
+  std::string kind;  // signup_closes, written_testimony_due, interpreter_request_due
+  std::int64_t at = 0;
+};
+
 // A meeting as plugins read it, in the group's data.
 struct MeetingView {
   std::int64_t id = 0;
@@ -147,8 +182,49 @@ struct MeetingView {
   std::string timezone;  // IANA
   std::string starts_at_local;  // RFC 3339 in the meeting's zone
   std::string location;
+  std::string remote_url;  // the public stream or call, when there is one
+  std::string agenda_url;
   std::string status;  // tentative, confirmed, cancelled, postponed
-  int sequence = 0;
+  int sequence = 0;    // rises with every change a calendar shows
+  std::int64_t updated_at = 0;
+  std::vector<DeadlineView> deadlines;  // from the body's public-comment rules, in time order
+};
+
+struct AgendaItemView {
+  std::int64_t id = 0;
+  std::int64_t meeting_id = 0;
+  std::string number;  // "PH-2", "Item 12"
+  std::string title;
+  std::string matter;  // the body's own reference
+  std::string stance;  // the group's: support, oppose, neutral
+};
+
+struct SlotView {
+  std::int64_t id = 0;
+  std::int64_t meeting_id = 0;
+  std::optional<std::int64_t> agenda_item_id;
+  std::string role;  // speaker, interpreter, turnout, notetaker, or the group's own
+  int order = 0;
+  int minutes = 0;
+  std::string mode;  // in_person, remote, written
+  std::string language;
+  int capacity = 0;
+  int taken = 0;  // places held now
+};
+
+// One volunteer's place on a slot, with what it is for.
+struct AssignmentView {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> volunteer_id;  // empty once the volunteer was erased
+  std::string status;   // invited, confirmed, declined, cancelled, attended, no_show
+  std::string stance;   // support, oppose, neutral, or empty
+  std::string outcome;  // spoke, not_called, time_ran_out, written_submitted, or empty
+  std::string join_url;  // the volunteer's own private link to testify remotely
+  std::string needs_interpreter;  // a language, or empty
+  std::int64_t updated_at = 0;
+  SlotView slot;
+  std::optional<AgendaItemView> agenda_item;
+  MeetingView meeting;
 };
 
 // The daemon's services for one plugin. Every method is safe to call from
@@ -168,9 +244,27 @@ class BOOST_SYMBOL_VISIBLE Host {
   // route is taken or malformed; the log says why.
   virtual Handle add_route(std::string_view method, std::string_view path, RouteAccess access,
                            RouteHandler handler) noexcept = 0;
+
+  // Reading the group's data. Every call takes the group: a plugin sees
+  // one group at a time, and an id from another group finds nothing. All
+  // are read-only and answer empty (and log why) on error.
+  virtual std::vector<GroupView> groups() noexcept = 0;
+  virtual std::optional<GroupView> group(std::int64_t group_id) noexcept = 0;
   // The group's meetings that end after `from` and start before `to`
-  // (Unix seconds), in start order. Read-only; empty on error.
+  // (Unix seconds), in start order, cancelled ones included.
   virtual std::vector<MeetingView> meetings(std::int64_t group_id, std::int64_t from, std::int64_t to) noexcept = 0;
+  virtual std::optional<MeetingView> meeting(std::int64_t group_id, std::int64_t meeting_id) noexcept = 0;
+  virtual std::vector<AgendaItemView> agenda_items(std::int64_t group_id, std::int64_t meeting_id) noexcept = 0;
+  // In speaking order.
+  virtual std::vector<SlotView> slots(std::int64_t group_id, std::int64_t meeting_id) noexcept = 0;
+  virtual std::optional<VolunteerView> volunteer(std::int64_t group_id, std::int64_t volunteer_id) noexcept = 0;
+  virtual std::vector<VolunteerView> volunteers(std::int64_t group_id) noexcept = 0;
+  // The volunteer's assignments on meetings that end after `from` and
+  // start before `to`, every status, in meeting order.
+  virtual std::vector<AssignmentView> volunteer_assignments(std::int64_t group_id, std::int64_t volunteer_id,
+                                                            std::int64_t from, std::int64_t to) noexcept = 0;
+  // Everyone placed on the meeting, every status, in speaking order.
+  virtual std::vector<AssignmentView> meeting_assignments(std::int64_t group_id, std::int64_t meeting_id) noexcept = 0;
   // Calls `handler` for every event whose type starts with `type_prefix`
   // ("" for all, "meeting." for meetings), after the change was committed,
   // in commit order, on the host's event thread (never on a request's). A

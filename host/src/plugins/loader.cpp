@@ -15,6 +15,9 @@
 #include "domain/error.hpp"
 #include "domain/time.hpp"
 #include "plugins/dispatch.hpp"
+#include "plugins/queries.hpp"
+#include "store/groups.hpp"
+#include "store/volunteers.hpp"
 #include "store/meetings.hpp"
 #include "store/plugin_state.hpp"
 #include "store/read_pool.hpp"
@@ -176,27 +179,64 @@ class PluginHost final : public plugin::Host {
     }
   }
 
+  std::vector<plugin::GroupView> groups() noexcept override {
+    return read<std::vector<plugin::GroupView>>("groups", [&](store::Database& db) {
+      std::vector<plugin::GroupView> out;
+      for (const auto& g : store::list_groups(db)) out.push_back(queries::group_view(g, public_url()));
+      return out;
+    });
+  }
+  std::optional<plugin::GroupView> group(std::int64_t group_id) noexcept override {
+    return read<std::optional<plugin::GroupView>>("group", [&](store::Database& db) {
+      return queries::group_view(store::get_group(db, group_id), public_url());
+    });
+  }
   std::vector<plugin::MeetingView> meetings(std::int64_t group_id, std::int64_t from, std::int64_t to) noexcept override {
-    std::vector<plugin::MeetingView> out;
-    if (!services_.reads) return out;
-    try {
-      auto& db = services_.reads->local();
-      store::MeetingFilter f;
-      f.from = domain::Time{std::chrono::seconds{from}};
-      f.to = domain::Time{std::chrono::seconds{to}};
+    return read<std::vector<plugin::MeetingView>>(
+        "meetings", [&](store::Database& db) { return queries::meetings(db, group_id, from, to); });
+  }
+  std::optional<plugin::MeetingView> meeting(std::int64_t group_id, std::int64_t meeting_id) noexcept override {
+    return read<std::optional<plugin::MeetingView>>(
+        "meeting", [&](store::Database& db) { return queries::meeting(db, group_id, meeting_id); });
+  }
+  std::vector<plugin::AgendaItemView> agenda_items(std::int64_t group_id, std::int64_t meeting_id) noexcept override {
+    return read<std::vector<plugin::AgendaItemView>>(
+        "agenda_items", [&](store::Database& db) { return queries::agenda_items(db, group_id, meeting_id); });
+  }
+  std::vector<plugin::SlotView> slots(std::int64_t group_id, std::int64_t meeting_id) noexcept override {
+    return read<std::vector<plugin::SlotView>>(
+        "slots", [&](store::Database& db) { return queries::slots(db, group_id, meeting_id); });
+  }
+  std::optional<plugin::VolunteerView> volunteer(std::int64_t group_id, std::int64_t volunteer_id) noexcept override {
+    return read<std::optional<plugin::VolunteerView>>("volunteer", [&](store::Database& db) {
+      return queries::volunteer_view(store::get_volunteer(db, group_id, volunteer_id), store::get_group(db, group_id));
+    });
+  }
+  std::vector<plugin::VolunteerView> volunteers(std::int64_t group_id) noexcept override {
+    return read<std::vector<plugin::VolunteerView>>("volunteers", [&](store::Database& db) {
+      auto g = store::get_group(db, group_id);
+      std::vector<plugin::VolunteerView> out;
+      store::VolunteerFilter f;
       f.limit = 1000;
-      std::map<domain::Id, std::string> body_names;
-      for (const auto& b : store::list_bodies(db, group_id)) body_names[b.id] = b.name;
-      for (const auto& m : store::list_meetings(db, group_id, f))
-        out.push_back({m.id, m.body_id, body_names[m.body_id], m.title, m.starts_at.time_since_epoch().count(),
-                       m.ends_at.time_since_epoch().count(), m.timezone,
-                       domain::format_rfc3339(m.starts_at, m.timezone), m.location,
-                       std::string(domain::to_string(m.status)), m.sequence});
-    } catch (const std::exception& e) {
-      log(plugin::LogLevel::error, fmt::format("meetings(): {}", e.what()));
-      out.clear();
-    }
-    return out;
+      for (;;) {
+        auto page = store::list_volunteers(db, group_id, f);
+        for (const auto& v : page) out.push_back(queries::volunteer_view(v, g));
+        if (static_cast<int>(page.size()) < f.limit) break;
+        f.after_id = page.back().id;
+      }
+      return out;
+    });
+  }
+  std::vector<plugin::AssignmentView> volunteer_assignments(std::int64_t group_id, std::int64_t volunteer_id,
+                                                            std::int64_t from, std::int64_t to) noexcept override {
+    return read<std::vector<plugin::AssignmentView>>("volunteer_assignments", [&](store::Database& db) {
+      return queries::volunteer_assignments(db, group_id, volunteer_id, from, to);
+    });
+  }
+  std::vector<plugin::AssignmentView> meeting_assignments(std::int64_t group_id, std::int64_t meeting_id) noexcept override {
+    return read<std::vector<plugin::AssignmentView>>("meeting_assignments", [&](store::Database& db) {
+      return queries::meeting_assignments(db, group_id, meeting_id);
+    });
   }
 
   plugin::Handle on_event(std::string_view type_prefix, plugin::EventHandler handler) noexcept override {
@@ -253,6 +293,28 @@ class PluginHost final : public plugin::Host {
   }
 
  private:
+  std::string public_url() const {
+    std::string url = services_.config.server.public_url;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+  }
+
+  // Runs a query on this thread's read connection. Not found (another
+  // group's id) answers empty quietly; anything else is logged too.
+  template <typename R, typename Fn>
+  R read(const char* what, Fn fn) noexcept {
+    try {
+      if (!services_.reads) return R{};
+      return fn(services_.reads->local());
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::not_found) log(plugin::LogLevel::warn, fmt::format("{}(): {}", what, e.what()));
+    } catch (const std::exception& e) {
+      log(plugin::LogLevel::error, fmt::format("{}(): {}", what, e.what()));
+    } catch (...) {
+    }
+    return R{};  // an empty vector or optional: allocates nothing
+  }
+
   // Runs a change on the writer and waits for its commit, so the plugin
   // knows its data is on disk when the call returns.
   template <typename Fn>
