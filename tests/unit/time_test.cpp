@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "domain/error.hpp"
+#include "domain/local_time.hpp"
 #include "domain/time.hpp"
 
 using namespace turnout;
@@ -55,4 +56,24 @@ TEST_CASE("the local day of an instant depends on the zone") {
   auto t = parse_rfc3339("2026-03-10T06:00:00Z", "t");
   CHECK(local_day(t, "America/Los_Angeles") == year_month_day{year{2026}, March, std::chrono::day{9}});
   CHECK(local_day(t, "Europe/Madrid") == year_month_day{year{2026}, March, std::chrono::day{10}});
+}
+
+TEST_CASE("times are written in the person's zone and language, across a DST change") {
+  using domain::TimeStyle;
+  // 2026-03-10 16:00 UTC is 9:00 in Los Angeles, after the spring change (PDT).
+  auto t = domain::parse_rfc3339("2026-03-10T16:00:00Z", "t");
+  CHECK(domain::format_local(t, "America/Los_Angeles", "en", TimeStyle::long_form) ==
+        "Tuesday, March 10, 2026, 9:00 AM PDT");
+  CHECK(domain::format_local(t, "America/Los_Angeles", "es", TimeStyle::long_form) ==
+        "martes, 10 de marzo de 2026, 9:00 (PDT)");
+  CHECK(domain::format_local(t, "America/Los_Angeles", "en", TimeStyle::short_form) == "Tue Mar 10, 9:00 AM");
+  CHECK(domain::format_local(t, "America/Los_Angeles", "es-MX", TimeStyle::short_form) == "mar 10 mar, 9:00");
+  // A week earlier the same wall clock is an hour further from UTC (PST).
+  auto before = domain::parse_rfc3339("2026-03-03T17:00:00Z", "t");
+  CHECK(domain::format_local(before, "America/Los_Angeles", "en", TimeStyle::long_form) ==
+        "Tuesday, March 3, 2026, 9:00 AM PST");
+  CHECK(domain::format_local(domain::parse_rfc3339("2026-03-10T07:05:00Z", "t"), "America/Los_Angeles", "en",
+                             TimeStyle::time_only) == "12:05 AM");
+  CHECK(domain::format_local(t, "Europe/Madrid", "fr", TimeStyle::time_only) == "5:00 PM");  // English fallback
+  CHECK_THROWS_AS(domain::format_local(t, "Mars/Olympus", "en", TimeStyle::long_form), Error);
 }

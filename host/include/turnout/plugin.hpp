@@ -57,6 +57,7 @@ inline constexpr std::uint32_t kApiVersion = TURNOUT_PLUGIN_API_VERSION;
 
 enum class Status : std::int32_t { ok = 0, failed = 1 };
 enum class LogLevel : std::int32_t { debug, info, warn, error };
+enum class TimeStyle : std::int32_t { long_form, short_form, time_only };
 
 // What a plugin provides; the manifest lists them (bits may be combined).
 namespace capability {
@@ -240,6 +241,14 @@ class BOOST_SYMBOL_VISIBLE Host {
   // The host's clock in Unix seconds. Use it instead of the system clock,
   // so tests can move time.
   virtual std::int64_t now() const noexcept = 0;
+  // A time written for a person, in `timezone` (IANA) and `language`
+  // (English and Spanish; others get English):
+  //   long_form:  "Tuesday, March 10, 2026, 9:00 AM PDT" / "martes, 10 de marzo de 2026, 9:00 (PDT)"
+  //   short_form: "Tue Mar 10, 9:00 AM" / "mar 10 mar, 9:00"
+  //   time_only:  "9:00 AM" / "9:00"
+  // Empty for an unknown zone.
+  virtual std::string local_time(std::int64_t at, std::string_view timezone, std::string_view language,
+                                 TimeStyle style) const noexcept = 0;
   // Serves METHOD /plugins/NAME/PATH (PATH starts with '/'). Null when the
   // route is taken or malformed; the log says why.
   virtual Handle add_route(std::string_view method, std::string_view path, RouteAccess access,

@@ -13,6 +13,7 @@
 #include <future>
 
 #include "domain/error.hpp"
+#include "domain/local_time.hpp"
 #include "domain/time.hpp"
 #include "plugins/dispatch.hpp"
 #include "plugins/queries.hpp"
@@ -160,6 +161,18 @@ class PluginHost final : public plugin::Host {
   }
 
   std::int64_t now() const noexcept override { return services_.clock.now().time_since_epoch().count(); }
+
+  std::string local_time(std::int64_t at, std::string_view timezone, std::string_view language,
+                         plugin::TimeStyle style) const noexcept override {
+    try {
+      auto s = style == plugin::TimeStyle::short_form  ? domain::TimeStyle::short_form
+               : style == plugin::TimeStyle::time_only ? domain::TimeStyle::time_only
+                                                       : domain::TimeStyle::long_form;
+      return domain::format_local(domain::Time{std::chrono::seconds{at}}, timezone, language, s);
+    } catch (...) {
+      return {};
+    }
+  }
 
   plugin::Handle add_route(std::string_view method, std::string_view path, plugin::RouteAccess access,
                            plugin::RouteHandler handler) noexcept override {
