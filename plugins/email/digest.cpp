@@ -1,0 +1,296 @@
+#include "digest.hpp"
+
+#include <kainjow/mustache.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace turnout::email {
+namespace {
+
+#include "templates.inc"
+
+using kainjow::mustache::data;
+using kainjow::mustache::mustache;
+
+const char* const kNames[] = {"volunteer_digest", "coordinator_digest", "meeting_cancelled", "meeting_moved",
+                              "assignment_confirmed"};
+const char* const kParts[] = {"subject", "txt", "html"};
+
+// Words the templates fill in, by language.
+struct Labels {
+  const char* lang;
+  std::map<std::string, std::string> words;
+};
+const Labels kLabels[] = {
+    {"en",
+     {{"speaker", "Speaker"},
+      {"interpreter", "Interpreter"},
+      {"turnout", "In the room"},
+      {"notetaker", "Note-taker"},
+      {"invited", "waiting for your yes"},
+      {"confirmed", "confirmed"},
+      {"declined", "declined"},
+      {"cancelled", "cancelled"},
+      {"attended", "attended"},
+      {"no_show", "missed"},
+      {"signup_closes", "Public sign-up closes"},
+      {"written_testimony_due", "Written testimony due"},
+      {"interpreter_request_due", "Interpreter request due"},
+      {"remote", "online"}}},
+    {"es",
+     {{"speaker", "Orador(a)"},
+      {"interpreter", "Intérprete"},
+      {"turnout", "Presencia en la sala"},
+      {"notetaker", "Toma de notas"},
+      {"invited", "esperando tu sí"},
+      {"confirmed", "confirmado"},
+      {"declined", "rechazado"},
+      {"cancelled", "cancelado"},
+      {"attended", "asististe"},
+      {"no_show", "no asististe"},
+      {"signup_closes", "Cierra la inscripción pública"},
+      {"written_testimony_due", "Fecha límite del testimonio escrito"},
+      {"interpreter_request_due", "Fecha límite para pedir intérprete"},
+      {"remote", "en línea"}}},
+};
+
+std::string label(const std::string& lang, const std::string& word) {
+  for (const auto& l : kLabels)
+    if (lang == l.lang) {
+      auto it = l.words.find(word);
+      return it == l.words.end() ? word : it->second;  // a group's own role reads as typed
+    }
+  return word;
+}
+
+const char* kLayout = R"(<!DOCTYPE html>
+<html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>{{title}}</title></head>
+<body style="margin:0;padding:0;background:#f6f8fa">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f6f8fa"><tr><td align="center" style="padding:24px 8px">
+<table role="presentation" width="600" cellpadding="0" cellspacing="0" style="max-width:600px;width:100%;background:#ffffff;border:1px solid #d0d7de;border-radius:6px">
+<tr><td style="padding:24px;font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1f2328">
+{{{content}}}
+</td></tr></table>
+</td></tr></table>
+</body></html>
+)";
+
+std::string render(const std::string& text, const data& d, bool html) {
+  mustache tmpl(text);
+  if (!tmpl.is_valid()) throw MailError("template: " + tmpl.error_message());
+  if (!html) tmpl.set_custom_escape([](const std::string& s) { return s; });
+  auto out = tmpl.render(d);
+  if (!tmpl.is_valid()) throw MailError("template: " + tmpl.error_message());
+  return out;
+}
+
+// Subject, text and HTML of one template, the HTML inside the layout.
+Mail render_mail(const Templates& t, const std::string& slug, const std::string& lang, const std::string& name,
+                 const data& d) {
+  Mail m;
+  m.language = lang;
+  m.subject = render(t.get(slug, lang, name, "subject"), d, false);
+  // A subject is one line, whatever the data held.
+  std::replace_if(m.subject.begin(), m.subject.end(), [](char c) { return c == '\r' || c == '\n' || c == '\t'; }, ' ');
+  m.text = render(t.get(slug, lang, name, "txt"), d, false);
+  data layout;
+  layout.set("lang", lang);
+  layout.set("title", m.subject);
+  layout.set("content", render(t.get(slug, lang, name, "html"), d, true));
+  m.html = render(kLayout, layout, true);
+  return m;
+}
+
+std::string where(const sdk::MeetingView& m, const std::string& join_url, const std::string& lang) {
+  if (!join_url.empty()) return label(lang, "remote") + ": " + join_url;
+  return m.location;
+}
+
+void set_meeting(data& d, const sdk::MeetingView& m, const TimeFormat& fmt, const std::string& tz,
+                 const std::string& lang) {
+  d.set("when", fmt(m.starts_at, tz, lang, sdk::TimeStyle::long_form));
+  d.set("short_when", fmt(m.starts_at, tz, lang, sdk::TimeStyle::short_form));
+  d.set("body", m.body_name);
+  d.set("title", m.title);
+  if (m.status == "cancelled") d.set("cancelled", true);
+}
+
+void set_slot(data& d, const sdk::SlotView& s, const std::optional<sdk::AgendaItemView>& item,
+              const std::string& lang) {
+  d.set("role", label(lang, s.role));
+  if (s.minutes > 0) d.set("minutes", std::to_string(s.minutes));
+  if (s.order > 0) d.set("order", std::to_string(s.order));
+  if (item) d.set("item", item->number.empty() ? item->title : item->number + " " + item->title);
+  d.set("free", std::to_string(std::max(0, s.capacity - s.taken)));
+  d.set("capacity", std::to_string(s.capacity));
+}
+
+data assignment_data(const sdk::AssignmentView& a, const TimeFormat& fmt, const std::string& tz,
+                     const std::string& lang, std::int64_t not_before) {
+  data d;
+  set_meeting(d, a.meeting, fmt, tz, lang);
+  set_slot(d, a.slot, a.agenda_item, lang);
+  auto w = where(a.meeting, a.join_url, lang);
+  if (!w.empty()) d.set("where", w);
+  d.set("status", label(lang, a.status));
+  data deadlines{data::type::list};
+  for (const auto& dl : a.meeting.deadlines) {
+    // Only those still ahead, and the interpreter one only when it concerns them.
+    if (dl.at < not_before) continue;
+    if (dl.kind == "interpreter_request_due" && a.needs_interpreter.empty()) continue;
+    data x;
+    x.set("label", label(lang, dl.kind));
+    x.set("when", fmt(dl.at, tz, lang, sdk::TimeStyle::short_form));
+    deadlines.push_back(x);
+  }
+  d.set("deadlines", deadlines);
+  return d;
+}
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+Templates::Templates(std::optional<std::filesystem::path> overrides) {
+  if (!overrides) return;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(*overrides, ec)) throw MailError("templates: no folder " + overrides->string());
+  for (const auto& e : std::filesystem::recursive_directory_iterator(*overrides, ec)) {
+    if (!e.is_regular_file() || e.path().extension() != ".mustache") continue;
+    auto rel = std::filesystem::relative(e.path(), *overrides).string();
+    rel = rel.substr(0, rel.size() - std::string(".mustache").size());
+    auto text = read_file(e.path());
+    mustache check(text);
+    if (!check.is_valid()) throw MailError("templates: " + rel + ".mustache: " + check.error_message());
+    overrides_[rel] = std::move(text);
+  }
+}
+
+std::string Templates::language_of(const std::string& language) {
+  return language == "es" || language.starts_with("es-") ? "es" : "en";
+}
+
+const std::string& Templates::get(const std::string& group_slug, const std::string& language, const std::string& name,
+                                  const std::string& part) const {
+  auto lang = language_of(language);
+  for (const auto& key : {group_slug + "/" + lang + "/" + name + "." + part, lang + "/" + name + "." + part})
+    if (auto it = overrides_.find(key); it != overrides_.end()) return it->second;
+  static const auto builtins = [] {
+    std::map<std::string, std::string> m;
+    for (const auto& b : kBuiltIns) m[std::string(b.lang) + "/" + b.name + "." + b.part] = b.text;
+    return m;
+  }();
+  auto it = builtins.find(lang + "/" + name + "." + part);
+  if (it == builtins.end()) throw MailError("templates: no " + name + "." + part);
+  return it->second;
+}
+
+bool suits(const sdk::VolunteerView& v, const sdk::SlotView& slot) {
+  auto has = [&](const std::string& tag) { return std::find(v.tags.begin(), v.tags.end(), tag) != v.tags.end(); };
+  bool speaks = slot.language.empty() || Templates::language_of(v.language) == Templates::language_of(slot.language) ||
+                has("interpreter:" + slot.language);
+  if (!speaks) return false;
+  if (slot.role == "turnout") return true;
+  if (slot.role == "interpreter") return !slot.language.empty() && has("interpreter:" + slot.language);
+  return has(slot.role);
+}
+
+Mail volunteer_digest(const Templates& t, const TimeFormat& fmt, const sdk::GroupView& group,
+                      const sdk::VolunteerView& volunteer, const std::vector<sdk::AssignmentView>& assignments,
+                      const std::vector<OpenSlot>& open, const Links& links, std::int64_t now) {
+  const std::string lang = Templates::language_of(volunteer.language);
+  const std::string& tz = volunteer.timezone.empty() ? group.timezone : volunteer.timezone;
+  data d;
+  d.set("name", volunteer.name);
+  d.set("group", group.name);
+  d.set("calendar_url", links.calendar);
+  d.set("unsubscribe_url", links.unsubscribe);
+  data list{data::type::list};
+  for (const auto& a : assignments) {
+    if (a.status == "declined" || a.status == "cancelled") continue;
+    list.push_back(assignment_data(a, fmt, tz, lang, now));
+  }
+  d.set("has_assignments", !list.is_empty_list());
+  d.set("assignments", list);
+  data offers{data::type::list};
+  for (const auto& o : open) {
+    if (!suits(volunteer, o.slot) || o.slot.taken >= o.slot.capacity) continue;
+    bool already = std::any_of(assignments.begin(), assignments.end(), [&](const auto& a) {
+      return a.slot.id == o.slot.id && a.status != "declined" && a.status != "cancelled";
+    });
+    if (already) continue;
+    data x;
+    set_meeting(x, o.meeting, fmt, tz, lang);
+    set_slot(x, o.slot, o.agenda_item, lang);
+    offers.push_back(x);
+  }
+  d.set("has_open", !offers.is_empty_list());
+  d.set("open", offers);
+  return render_mail(t, group.slug, lang, "volunteer_digest", d);
+}
+
+Mail coordinator_digest(const Templates& t, const TimeFormat& fmt, const sdk::GroupView& group,
+                        const std::string& name, const std::string& language, const CoordinatorDigestData& in) {
+  const std::string lang = Templates::language_of(language);
+  const std::string& tz = group.timezone;
+  data d;
+  d.set("name", name);
+  d.set("group", group.name);
+  d.set("app_url", group.public_url + "/app/");
+  data unfilled{data::type::list};
+  for (const auto& o : in.unfilled) {
+    data x;
+    set_meeting(x, o.meeting, fmt, tz, lang);
+    set_slot(x, o.slot, o.agenda_item, lang);
+    unfilled.push_back(x);
+  }
+  d.set("unfilled_count", std::to_string(in.unfilled.size()));
+  d.set("unfilled", unfilled);
+  data deadlines{data::type::list};
+  for (const auto& [m, dl] : in.deadlines) {
+    data x;
+    set_meeting(x, m, fmt, tz, lang);
+    x.set("when", fmt(dl.at, tz, lang, sdk::TimeStyle::short_form));
+    x.set("label", label(lang, dl.kind));
+    deadlines.push_back(x);
+  }
+  d.set("deadline_count", std::to_string(in.deadlines.size()));
+  d.set("deadlines", deadlines);
+  data interpreters{data::type::list};
+  for (const auto& a : in.interpreter_requests) {
+    data x;
+    set_meeting(x, a.meeting, fmt, tz, lang);
+    x.set("language", a.needs_interpreter);
+    interpreters.push_back(x);
+  }
+  d.set("interpreters", interpreters);
+  d.set("no_show_count", std::to_string(in.no_shows.size()));
+  d.set("failed_count", std::to_string(in.failed_messages));
+  return render_mail(t, group.slug, lang, "coordinator_digest", d);
+}
+
+Mail notice(const Templates& t, const TimeFormat& fmt, const std::string& kind, const sdk::GroupView& group,
+            const sdk::VolunteerView& volunteer, const sdk::AssignmentView& assignment, const Links& links,
+            std::int64_t now, const std::string& ics) {
+  if (std::find(std::begin(kNames), std::end(kNames), kind) == std::end(kNames) || kind.find("digest") != std::string::npos)
+    throw MailError("notice: no notice called " + kind);
+  const std::string lang = Templates::language_of(volunteer.language);
+  const std::string& tz = volunteer.timezone.empty() ? group.timezone : volunteer.timezone;
+  data d = assignment_data(assignment, fmt, tz, lang, now);
+  d.set("name", volunteer.name);
+  d.set("group", group.name);
+  d.set("calendar_url", links.calendar);
+  d.set("unsubscribe_url", links.unsubscribe);
+  Mail m = render_mail(t, group.slug, lang, kind, d);
+  if (!ics.empty()) m.attachments.push_back({"meeting.ics", "text/calendar; charset=utf-8; method=PUBLISH", ics});
+  return m;
+}
+
+}  // namespace turnout::email
