@@ -15,6 +15,7 @@ any of them.
 import http.client
 import json
 import os
+import shutil
 import re
 import signal
 import socket
@@ -160,9 +161,13 @@ class Client:
 class Daemon:
     """One turnoutd serving a database in its own temporary folder."""
 
-    def __init__(self, read_timeout_seconds=2, extra_config="", prefix="turnout-api-"):
+    def __init__(self, read_timeout_seconds=2, extra_config="", prefix="turnout-api-", plugins=()):
         self.tmp = tempfile.TemporaryDirectory(prefix=prefix)
         self.dir = self.tmp.name
+        # Plugin libraries to load: copied into this daemon's plugin folder.
+        os.makedirs(os.path.join(self.dir, "plugins"), exist_ok=True)
+        for plugin in plugins:
+            shutil.copy(plugin, os.path.join(self.dir, "plugins"))
         self.db = os.path.join(self.dir, "var", "turnout.db")
         self.config = os.path.join(self.dir, "turnout.toml")
         with open(self.config, "w") as f:

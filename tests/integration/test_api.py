@@ -15,6 +15,7 @@ import datetime
 import http.client
 import itertools
 import json
+import os
 import re
 import secrets
 import threading
@@ -40,6 +41,7 @@ ROUTES = [
     ("GET", "/api/v1/outbox", "viewer"),
     ("GET", "/api/v1/audit", "coordinator"),
     ("GET", "/api/v1/plugins", "viewer"),
+    ("POST", "/api/v1/digests/run", "coordinator"),
     ("POST", "/api/v1/session", "open"),
     ("GET", "/api/v1/session", "account"),
     ("DELETE", "/api/v1/session", "account"),
@@ -637,8 +639,17 @@ class Resources(DaemonTest):
         self.assertStatus(res, 201, "POST /groups/current/feed-token")
         self.assertTrue(res.json["url"].endswith(".ics") and res.json["webcal_url"].startswith("webcal://"))
         note_secret(token_of(res.json["url"]))
-        self.assertStatus(self.g.coord.post(f"{API}/digests/run"), 202, "POST /digests/run")
         self.assertList(self.g.coord.get(f"{API}/plugins"))
+
+    def test_digests_run_says_plainly_when_no_digest_plugin_is_running(self):
+        # This daemon loads no plugins; tests/integration/test_email.py runs
+        # the email plugin, where the same call answers 202.
+        before = self.d.snapshot()
+        res = self.g.coord.post(f"{API}/digests/run")
+        self.assertError(res, 409, "conflict")
+        self.assertIn("no plugin that sends digests", res.json["error"]["message"])
+        self.assertStatus(self.g.viewer.post(f"{API}/digests/run"), 403, "a viewer may not run digests")
+        self.assertEqual(self.d.snapshot(), before)
 
 
 # =============================================================================
@@ -1958,6 +1969,32 @@ class Server(DaemonTest):
 # 11. The logs, after everything above
 # =============================================================================
 
+class Digests(DaemonTest):
+    """POST /digests/run with a digest plugin loaded (the listener fixture
+    counts its runs per group; the email plugin's own test checks the mail)."""
+
+    daemon_options = {"plugins": [os.path.join(os.environ["TURNOUT_PLUGIN_FIXTURES"], "listener.so")]}
+
+    def runs(self, g):
+        res = g.viewer.get("/plugins/listener/digests")
+        self.assertStatus(res, 200, "the fixture's count")
+        return int(res.body)
+
+    def test_a_coordinator_runs_the_groups_digests_now_and_only_that_groups(self):
+        a, b = self.make_group("Group A"), self.make_group("Group B")
+        self.assertEqual((self.runs(a), self.runs(b)), (0, 0))
+        res = a.coord.post(f"{API}/digests/run")
+        self.assertStatus(res, 202, "POST /digests/run")
+        self.assertEqual(res.json["plugins"], ["listener"])
+        deadline = time.monotonic() + 10
+        while self.runs(a) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual((self.runs(a), self.runs(b)), (1, 0))
+        self.assertStatus(a.viewer.post(f"{API}/digests/run"), 403, "a viewer may not")
+        audit = a.coord.get(f"{API}/audit")
+        self.assertIn("digests.run", [e["action"] for e in audit.json["items"]])
+
+
 class AfterTheWholeSuite(unittest.TestCase):
     """Runs last (see load_tests): reads what the whole suite left behind."""
 
@@ -1989,7 +2026,7 @@ class AfterTheWholeSuite(unittest.TestCase):
 
 
 SUITE_ORDER = [Resources, Isolation, Roles, Sessions, BadInput, Capacity, PublicSignup, Durability, Server,
-               AfterTheWholeSuite]
+               Digests, AfterTheWholeSuite]
 
 
 def load_tests(loader, tests, pattern):

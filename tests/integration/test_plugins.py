@@ -132,7 +132,7 @@ class PluginTestCase(unittest.TestCase):
     def new_daemon(self, extra_config=""):
         d = Daemon(prefix="turnout-plugins-", extra_config=extra_config)
         self.addCleanup(d.cleanup)
-        os.makedirs(os.path.join(d.dir, "plugins"))
+        os.makedirs(os.path.join(d.dir, "plugins"), exist_ok=True)
         return d
 
     def turnoutd(self, d, *args):

@@ -185,7 +185,8 @@ struct Running {
                              if (set_for_reports) set_for_reports->report(p, r);
                            }};
   plugins::Jobs jobs;
-  plugins::PluginSet set{{config, world.clock, routes, &reads, &writer, &events, &jobs}};
+  plugins::Digests digests{jobs};
+  plugins::PluginSet set{{config, world.clock, routes, &reads, &writer, &events, &jobs, &digests}};
 
   Running() {
     set_for_reports = &set;
@@ -341,4 +342,41 @@ TEST_CASE("a key the plugin does not read in its [plugin.NAME] section is refuse
   CHECK(contains(info.reason, "unknown key [plugin.fails_start] urll; it reads: url"));
   h.config.plugin_sections["good"] = "anything = 1\n";
   CHECK(contains(h.set.load(fixture("good")).reason, "it reads: no keys"));
+}
+
+TEST_CASE("a digest run asked for a group reaches the plugin's runner on the job thread, and stops with it") {
+  Running r;
+  auto key = "digests:" + std::to_string(r.world.group.id);
+  CHECK(r.digests.run(r.world.group.id).empty());  // nothing registered yet
+  REQUIRE(r.set.load(fixture("listener")).state == "running");
+  CHECK(r.digests.run(r.world.group.id) == std::vector<std::string>{"listener"});
+  CHECK(r.eventually([&] { return r.value("listener", key) == std::optional<std::string>("1"); }));
+  r.digests.run(r.world.group.id);
+  CHECK(r.eventually([&] { return r.value("listener", key) == std::optional<std::string>("2"); }));
+  r.set.stop_all();
+  CHECK(r.digests.run(r.world.group.id).empty());
+}
+
+TEST_CASE("a batch of messages is queued whole or not at all") {
+  Running r;
+  REQUIRE(r.set.load(fixture("listener")).state == "running");
+  auto route = r.routes.find("listener", "POST", "/enqueue_batch");
+  REQUIRE(route);
+  turnout::plugin::HttpRequest req;
+  req.group_id = r.world.group.id;
+  auto queued = [&] {
+    auto q = r.reads.local().query("SELECT count(*) FROM outbox_message WHERE channel = 'test'");
+    q.step();
+    return q.integer(0);
+  };
+  req.body = "one,,three";  // an empty key is refused: nothing of the batch is queued
+  auto refused = route->handler(req);
+  CHECK(refused.status == 422);
+  CHECK(queued() == 0);
+  req.body = "one,two,three";
+  CHECK(route->handler(req).status == 202);
+  CHECK(queued() == 3);
+  req.body = "three,four";  // three is queued already: only four is new
+  CHECK(route->handler(req).status == 202);
+  CHECK(queued() == 4);
 }

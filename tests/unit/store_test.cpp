@@ -2,6 +2,7 @@
 
 #include "store/assignments.hpp"
 #include "store/journal.hpp"
+#include "store/plugin_state.hpp"
 #include "security/secrets.hpp"
 #include "support.hpp"
 
@@ -366,4 +367,44 @@ TEST_CASE("accounts: admins belong to no group, everyone else to one; passwords 
   CHECK(q.text(0).starts_with("$argon2id$"));
   CHECK(security::verify_password(q.text(0), "a long passphrase"));
   CHECK_FALSE(security::verify_password(q.text(0), "a long passphrasE"));
+}
+
+TEST_CASE("unsubscribing from a channel clears the opt-in and suppresses only that channel's pending messages") {
+  test::World w;
+  domain::VolunteerDraft d;
+  d.name = "Ana";
+  d.email = "ana@example.net";
+  d.phone = "+15305550123";
+  d.email_opt_in = true;
+  d.sms_opt_in = true;
+  auto ana = store::create_volunteer(w.ctx, w.group, d);
+  auto queue = [&](const std::string& key, const std::string& channel) {
+    store::enqueue_message(w.ctx, {w.group.id, key, channel, "test", ana.id, std::nullopt, "x", "", "body", w.clock.now()});
+  };
+  queue("a", "email");
+  queue("b", "email");
+  queue("c", "sms");
+  w.db.query("UPDATE outbox_message SET status = 'sent' WHERE idempotency_key = 'b'").run();
+  store::unsubscribe(w.ctx, w.group.id, ana.id, "email");
+  auto status = [&](const std::string& key) {
+    auto q = w.db.query("SELECT status FROM outbox_message WHERE idempotency_key = ?", key);
+    q.step();
+    return q.text(0);
+  };
+  CHECK(status("a") == "suppressed");
+  CHECK(status("b") == "sent");
+  CHECK(status("c") == "pending");
+  auto after = store::get_volunteer(w.db, w.group.id, ana.id);
+  CHECK_FALSE(after.email_opt_in);
+  CHECK(after.sms_opt_in);
+  auto audits = [&] {
+    auto q = w.db.query("SELECT count(*) FROM audit_entry WHERE action = 'volunteer.unsubscribed'");
+    q.step();
+    return q.integer(0);
+  };
+  CHECK(audits() == 1);
+  store::unsubscribe(w.ctx, w.group.id, ana.id, "email");  // again: nothing new to record
+  CHECK(audits() == 1);
+  CHECK_THROWS_AS(store::unsubscribe(w.ctx, w.group.id, ana.id, "pigeon"), Error);
+  CHECK_THROWS_AS(store::unsubscribe(w.ctx, w.group.id, 999, "email"), Error);
 }

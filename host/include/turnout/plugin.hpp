@@ -213,6 +213,15 @@ struct SlotView {
   int taken = 0;  // places held now
 };
 
+// A coordinator or viewer of a group. Contact data: never log it.
+struct AccountView {
+  std::int64_t id = 0;
+  std::string name;
+  std::string email;
+  std::string role;      // coordinator, viewer
+  std::string language;  // the group's, until accounts choose their own
+};
+
 // One volunteer's place on a slot, with what it is for.
 struct AssignmentView {
   std::int64_t id = 0;
@@ -291,6 +300,32 @@ class BOOST_SYMBOL_VISIBLE Host {
   // Queues a message, durably; true when queued or already queued under the
   // same idempotency key, false (with `error`) when refused.
   virtual bool enqueue(const OutgoingMessage& message, std::string& error) noexcept = 0;
+
+  // ---- More reads ----------------------------------------------------------
+  // The group's coordinators (those who plan: digests and notices go to them).
+  virtual std::vector<AccountView> coordinators(std::int64_t group_id) noexcept = 0;
+  // How many of the group's messages failed for good since `since`.
+  virtual int failed_messages(std::int64_t group_id, std::int64_t since) noexcept = 0;
+
+  // ---- Writes on a person's behalf ----------------------------------------
+  // Queues every message or none, in one transaction (much faster than one
+  // enqueue() each for a batch such as a week's digests). Keys already
+  // queued are skipped, as with enqueue().
+  virtual bool enqueue_all(const std::vector<OutgoingMessage>& messages, std::string& error) noexcept = 0;
+  // The volunteer asked for no more messages on `channel` ("email" or
+  // "sms"): their opt-in is cleared and what is pending for them on that
+  // channel is suppressed, in one transaction, audited as your plugin. True
+  // when done or already so; false (with `error`) for an unknown volunteer
+  // or channel.
+  virtual bool unsubscribe(std::int64_t group_id, std::int64_t volunteer_id, std::string_view channel,
+                           std::string& error) noexcept = 0;
+
+  // ---- Digests --------------------------------------------------------------
+  // `runner(group_id)` composes and queues the group's digests now. The
+  // host calls it, on its job thread, when a coordinator asks (POST
+  // /api/v1/digests/run); the plugin keeps its own schedule with every().
+  // Make it idempotent per period: a second run must not send twice.
+  virtual Handle add_digest(std::function<void(std::int64_t group_id)> runner) noexcept = 0;
 
  protected:
   ~Host() = default;  // plugins never delete the host

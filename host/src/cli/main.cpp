@@ -261,7 +261,9 @@ int cmd_serve(const po::variables_map&, const config::Config& c) {
   });
   writer.after_each_commit([&events] { events.notify(); });
   plugins::Jobs jobs;
-  plugins::PluginSet plugin_set({c, system_clock, plugin_routes, &reads, &writer, &events, &jobs});
+  plugins::Digests digests(jobs);
+  api.attach_digests(&digests);
+  plugins::PluginSet plugin_set({c, system_clock, plugin_routes, &reads, &writer, &events, &jobs, &digests});
   set_for_reports = &plugin_set;
   plugin_set.load_all();
   api.attach_plugins(&plugin_set, &plugin_routes);

@@ -30,6 +30,7 @@ class Writer;
 namespace turnout::plugins {
 class PluginSet;
 class RouteTable;
+class Digests;
 }  // namespace turnout::plugins
 
 namespace turnout::http {
@@ -124,6 +125,8 @@ class Api {
   // answers GET /api/v1/plugins. Both outlive the server's threads.
   void attach_plugins(plugins::PluginSet* set, plugins::RouteTable* routes);
   const plugins::PluginSet* plugin_set() const { return plugin_set_; }
+  void attach_digests(plugins::Digests* digests) { digests_ = digests; }
+  plugins::Digests* digests() const { return digests_; }
 
  private:
   struct Match;
@@ -144,6 +147,7 @@ class Api {
   std::unique_ptr<AddressRateLimit> public_signup_limit_;
   plugins::PluginSet* plugin_set_ = nullptr;
   plugins::RouteTable* plugin_routes_ = nullptr;
+  plugins::Digests* digests_ = nullptr;
 };
 
 // Route tables, one per concern (api_*.cpp).

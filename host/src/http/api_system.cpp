@@ -7,6 +7,7 @@
 #include "http/json.hpp"
 #include "http/metrics.hpp"
 #include "http/paging.hpp"
+#include "plugins/dispatch.hpp"
 #include "plugins/loader.hpp"
 #include "store/groups.hpp"
 #include "store/journal.hpp"
@@ -80,6 +81,18 @@ void add_system_routes(Api& api) {
                                  {"reason", p.reason}});
             }
             return ok({{"items", items}, {"next", nullptr}});
+          });
+
+  api.add(bh_verb::post, "/api/v1/digests/run", Access::coordinator,
+          "Compose and send your group's digests now (each person gets one per period)", [](Call& call) -> Outcome {
+            auto* digests = call.api.digests();
+            auto names = digests ? digests->run(call.group_id()) : std::vector<std::string>{};
+            if (names.empty()) throw Error(ErrorCode::conflict, "no plugin that sends digests is running");
+            auto group_id = call.group_id();
+            return Deferred([group_id, names](const store::Context& ctx) {
+              store::audit(ctx, group_id, "digests.run", "group", group_id, {{"plugins", names}});
+              return Answer{beast_http::status::accepted, {{"plugins", names}}, {}};
+            });
           });
 
   api.add(bh_verb::get, "/api/v1/groups/current", Access::viewer, "Your group and its reminder rules",

@@ -159,6 +159,16 @@ plugin::Handle Jobs::every(const std::string& plugin, std::chrono::seconds perio
   return std::make_unique<Registration>(*this, id);
 }
 
+void Jobs::post(const std::string& plugin, std::function<void()> job) {
+  // Not through calling_ like every(): a job may be running for a while,
+  // and the caller (an HTTP request) must not wait for it. The job thread
+  // moves posted jobs into jobs_ itself.
+  std::lock_guard lock(mutex_);
+  posted_.push_back(Job{plugin, std::chrono::seconds(0), std::chrono::steady_clock::now(), std::move(job), false, true});
+  changed_ = true;
+  wake_.notify_one();
+}
+
 void Jobs::remove(std::uint64_t id) {
   std::lock_guard calling(calling_);  // waits for a job that is running
   std::lock_guard lock(mutex_);
@@ -182,6 +192,8 @@ void Jobs::stop() {
 void Jobs::run() {
   for (;;) {
     std::unique_lock lock(mutex_);
+    for (auto& job : posted_) jobs_.emplace(next_id_++, std::move(job));
+    posted_.clear();
     auto next = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     for (const auto& [id, job] : jobs_) next = std::min(next, job.next);
     wake_.wait_until(lock, next, [&] { return stopping_ || changed_; });
@@ -212,10 +224,48 @@ void Jobs::run() {
       } catch (...) {
         spdlog::error("plugin {}: a periodic job threw", it->second.plugin);
       }
+      if (it->second.once) it->second.removed = true;
     }
     std::lock_guard relock(mutex_);
     std::erase_if(jobs_, [](const auto& item) { return item.second.removed; });
   }
+}
+
+class Digests::Registration final : public plugin::Registration {
+ public:
+  Registration(Digests& digests, std::uint64_t id) : digests_(digests), id_(id) {}
+  ~Registration() override {
+    std::lock_guard lock(digests_.mutex_);
+    digests_.runners_.erase(id_);
+  }
+
+ private:
+  Digests& digests_;
+  std::uint64_t id_;
+};
+
+plugin::Handle Digests::add(const std::string& plugin, std::function<void(std::int64_t)> runner) {
+  std::lock_guard lock(mutex_);
+  auto id = next_id_++;
+  runners_.emplace(id, Runner{plugin, std::move(runner)});
+  return std::make_unique<Registration>(*this, id);
+}
+
+std::vector<std::string> Digests::run(std::int64_t group_id) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> names;
+  for (const auto& [id, runner] : runners_) {
+    names.push_back(runner.plugin);
+    jobs_.post(runner.plugin, [this, id = id, group_id] { call(id, group_id); });
+  }
+  return names;
+}
+
+void Digests::call(std::uint64_t id, std::int64_t group_id) {
+  std::lock_guard lock(mutex_);
+  auto it = runners_.find(id);
+  if (it == runners_.end()) return;  // dropped since: nothing of the plugin is left to call
+  it->second.fn(group_id);           // Jobs logs what it throws
 }
 
 }  // namespace turnout::plugins

@@ -72,6 +72,9 @@ class Jobs {
   Jobs();
   ~Jobs();  // stop()
   plugin::Handle every(const std::string& plugin, std::chrono::seconds period, std::function<void()> job);
+  // Runs `job` once, soon, on the job thread. `job` must be host code: it
+  // outlives no Handle, so it must look plugin code up when it runs.
+  void post(const std::string& plugin, std::function<void()> job);
   void stop();
 
  private:
@@ -81,6 +84,7 @@ class Jobs {
     std::chrono::steady_clock::time_point next;
     std::function<void()> fn;
     bool removed = false;  // dropped by its own job: erased after it returns
+    bool once = false;
   };
   class Registration;
   void run();
@@ -90,10 +94,34 @@ class Jobs {
   std::mutex mutex_;              // guards jobs_ and stopping_ for the wait
   std::condition_variable_any wake_;
   std::map<std::uint64_t, Job> jobs_;
+  std::vector<Job> posted_;  // guarded by mutex_ alone; moved into jobs_ by the job thread
   std::uint64_t next_id_ = 1;
   bool stopping_ = false;
   bool changed_ = false;  // a job was added: recompute the next wake-up
   std::thread thread_;
+};
+
+// The digest runners plugins register; POST /api/v1/digests/run calls
+// them on the job thread.
+class Digests {
+ public:
+  explicit Digests(Jobs& jobs) : jobs_(jobs) {}
+  plugin::Handle add(const std::string& plugin, std::function<void(std::int64_t)> runner);
+  // Queues a run of every runner for the group; the plugins' names.
+  std::vector<std::string> run(std::int64_t group_id);
+
+ private:
+  struct Runner {
+    std::string plugin;
+    std::function<void(std::int64_t)> fn;
+  };
+  class Registration;
+  void call(std::uint64_t id, std::int64_t group_id);
+
+  Jobs& jobs_;
+  std::recursive_mutex mutex_;  // held while a runner runs, so dropping its Handle waits
+  std::map<std::uint64_t, Runner> runners_;
+  std::uint64_t next_id_ = 1;
 };
 
 }  // namespace turnout::plugins

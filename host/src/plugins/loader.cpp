@@ -294,15 +294,62 @@ class PluginHost final : public plugin::Host {
   }
 
   bool enqueue(const plugin::OutgoingMessage& m, std::string& error) noexcept override {
-    store::NewMessage message;
+    return enqueue_all(std::vector<plugin::OutgoingMessage>{m}, error);
+  }
+
+  bool enqueue_all(const std::vector<plugin::OutgoingMessage>& in, std::string& error) noexcept override {
+    std::vector<store::NewMessage> messages;
     try {
-      message = {m.group_id,       m.idempotency_key, m.channel, name_,  m.volunteer_id,
-                 m.account_id,     m.recipient,       m.subject, m.body, domain::Time{std::chrono::seconds{m.due_at}}};
+      messages.reserve(in.size());
+      for (const auto& m : in)
+        messages.push_back({m.group_id, m.idempotency_key, m.channel, name_, m.volunteer_id, m.account_id, m.recipient,
+                            m.subject, m.body, domain::Time{std::chrono::seconds{m.due_at}}});
     } catch (...) {
       error = "out of memory";
       return false;
     }
-    return write("enqueue", [message](const store::Context& ctx) { store::enqueue_message(ctx, message); }, &error);
+    return write(
+        "enqueue",
+        [messages = std::move(messages)](const store::Context& ctx) {
+          ctx.db.write([&] {
+            for (const auto& m : messages) store::enqueue_message(ctx, m);
+          });
+        },
+        &error);
+  }
+
+  bool unsubscribe(std::int64_t group_id, std::int64_t volunteer_id, std::string_view channel,
+                   std::string& error) noexcept override {
+    return write(
+        "unsubscribe",
+        [group_id, volunteer_id, channel = std::string(channel)](const store::Context& ctx) {
+          store::unsubscribe(ctx, group_id, volunteer_id, channel);
+        },
+        &error);
+  }
+
+  std::vector<plugin::AccountView> coordinators(std::int64_t group_id) noexcept override {
+    return read<std::vector<plugin::AccountView>>("coordinators", [&](store::Database& db) {
+      auto g = store::get_group(db, group_id);
+      std::vector<plugin::AccountView> out;
+      for (const auto& a : store::list_accounts(db, group_id))
+        if (a.role == domain::Role::coordinator)
+          out.push_back({a.id, a.name, a.email, std::string(domain::to_string(a.role)), g.language});
+      return out;
+    });
+  }
+
+  int failed_messages(std::int64_t group_id, std::int64_t since) noexcept override {
+    return read<int>("failed_messages", [&](store::Database& db) { return queries::failed_messages(db, group_id, since); });
+  }
+
+  plugin::Handle add_digest(std::function<void(std::int64_t)> runner) noexcept override {
+    try {
+      if (!services_.digests) return nullptr;
+      return services_.digests->add(name_, std::move(runner));
+    } catch (...) {
+      return nullptr;
+    }
   }
 
  private:

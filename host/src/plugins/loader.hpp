@@ -44,6 +44,7 @@ PluginInfo inspect(const std::filesystem::path& file);
 // What the host lends every plugin.
 class EventBus;
 class Jobs;
+class Digests;
 
 // What the host lends every plugin. The pointers may be null when a plugin
 // is only being checked (plugins check): then those services answer
@@ -56,6 +57,7 @@ struct Services {
   store::Writer* writer = nullptr;
   EventBus* events = nullptr;
   Jobs* jobs = nullptr;
+  Digests* digests = nullptr;
 };
 
 class PluginSet {

@@ -198,4 +198,11 @@ std::vector<plugin::AssignmentView> meeting_assignments(store::Database& db, dom
   return out;
 }
 
+int failed_messages(store::Database& db, domain::Id group_id, std::int64_t since) {
+  auto q = db.query("SELECT count(*) FROM outbox_message WHERE group_id = ? AND status = 'failed' AND updated_at >= ?",
+                    group_id, since);
+  q.step();
+  return static_cast<int>(q.integer(0));
+}
+
 }  // namespace turnout::plugins::queries

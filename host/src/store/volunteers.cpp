@@ -182,6 +182,26 @@ void erase_volunteer(const Context& ctx, domain::Id group_id, domain::Id id) {
   });
 }
 
+void unsubscribe(const Context& ctx, domain::Id group_id, domain::Id id, std::string_view channel) {
+  const char* column = channel == "email" ? "email_opt_in" : channel == "sms" ? "sms_opt_in" : nullptr;
+  if (!column) throw invalid("channel", "a channel is email or sms");
+  ctx.db.write([&] {
+    auto v = get_volunteer(ctx.db, group_id, id);
+    bool was_in = channel == "email" ? v.email_opt_in : v.sms_opt_in;
+    ctx.db.query(fmt::format("UPDATE volunteer SET {} = 0, updated_at = ? WHERE id = ?", column), ctx.now(), id).run();
+    // What waits for them on that channel never goes; what went stays as it was.
+    ctx.db
+        .query("UPDATE outbox_message SET status = 'suppressed', updated_at = ? WHERE volunteer_id = ? "
+               "AND channel = ? AND status = 'pending'",
+               ctx.now(), id, channel)
+        .run();
+    const int suppressed = ctx.db.changes();
+    if (!was_in && suppressed == 0) return;  // already so: nothing to record
+    audit(ctx, group_id, "volunteer.unsubscribed", "volunteer", id, {{"channel", channel}, {"suppressed", suppressed}});
+    record_event(ctx, group_id, "volunteer.updated", "volunteer", id, {{"unsubscribed", channel}});
+  });
+}
+
 std::string rotate_feed_token(const Context& ctx, domain::Id group_id, domain::Id id) {
   std::string token = security::new_token("fd_");
   std::string hash = security::hash_token(token);

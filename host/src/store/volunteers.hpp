@@ -44,6 +44,10 @@ std::vector<domain::Volunteer> list_volunteers(Database& db, domain::Id group_id
 void erase_volunteer(const Context& ctx, domain::Id group_id, domain::Id id);
 
 // A new calendar-feed token for the volunteer; the old one stops working.
+// The volunteer wants no more messages on `channel` (email or sms): the
+// opt-in is cleared and pending messages on that channel are suppressed, in
+// one transaction. Throws not_found, or invalid("channel").
+void unsubscribe(const Context& ctx, domain::Id group_id, domain::Id id, std::string_view channel);
 std::string rotate_feed_token(const Context& ctx, domain::Id group_id, domain::Id id);
 // The group's volunteer with this E.164 number, if any.
 std::optional<domain::Volunteer> find_volunteer_by_phone(Database& db, domain::Id group_id, std::string_view phone);
