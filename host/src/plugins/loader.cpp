@@ -135,6 +135,11 @@ Opened open_library(const std::filesystem::path& file) {
   return o;
 }
 
+// What a registration returns while a plugin is only being checked
+// (`plugins check`): it succeeds, and nothing ever runs.
+class Inert final : public plugin::Registration {};
+plugin::Handle inert() { return std::make_unique<Inert>(); }
+
 // The services one plugin sees: its name on every log line and route.
 class PluginHost final : public plugin::Host {
  public:
@@ -254,7 +259,7 @@ class PluginHost final : public plugin::Host {
 
   plugin::Handle on_event(std::string_view type_prefix, plugin::EventHandler handler) noexcept override {
     try {
-      if (!services_.events) return nullptr;
+      if (!services_.events) return inert();
       return services_.events->subscribe(name_, std::string(type_prefix), std::move(handler));
     } catch (...) {
       return nullptr;
@@ -263,7 +268,11 @@ class PluginHost final : public plugin::Host {
 
   plugin::Handle every(std::chrono::seconds period, std::function<void()> job) noexcept override {
     try {
-      if (!services_.jobs) return nullptr;
+      if (period < std::chrono::seconds(1)) {
+        log(plugin::LogLevel::error, "every(): the period must be at least one second");
+        return nullptr;
+      }
+      if (!services_.jobs) return inert();
       auto handle = services_.jobs->every(name_, period, std::move(job));
       if (!handle) log(plugin::LogLevel::error, "every(): the period must be at least one second");
       return handle;
@@ -345,7 +354,7 @@ class PluginHost final : public plugin::Host {
 
   plugin::Handle add_digest(std::function<void(std::int64_t)> runner) noexcept override {
     try {
-      if (!services_.digests) return nullptr;
+      if (!services_.digests) return inert();
       return services_.digests->add(name_, std::move(runner));
     } catch (...) {
       return nullptr;

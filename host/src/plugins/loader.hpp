@@ -47,8 +47,8 @@ class Jobs;
 class Digests;
 
 // What the host lends every plugin. The pointers may be null when a plugin
-// is only being checked (plugins check): then those services answer
-// nothing and refuse writes.
+// is only being checked (plugins check): then reads answer nothing, writes
+// are refused, and registrations succeed but never run.
 struct Services {
   const config::Config& config;
   const domain::Clock& clock;
