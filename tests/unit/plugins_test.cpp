@@ -161,6 +161,18 @@ TEST_CASE("a route that throws fails that request with 500, and the daemon keeps
     return *answer;
   };
   CHECK(get("/plugins/throws_in_route/boom").result_int() == 500);
+  CHECK(get("/plugins/good/hello").result_int() == 200);  // another plugin's success resets nothing of it
+  for (int i = 1; i < plugins::PluginSet::kMaxRouteFailuresInARow; ++i)
+    CHECK(get("/plugins/throws_in_route/boom").result_int() == 500);
+  // Ten in a row: the plugin is switched off and says so.
+  auto off = get("/plugins/throws_in_route/boom");
+  CHECK(off.result_int() == 503);
+  CHECK(off.body().find("plugin_disabled") != std::string::npos);
+  auto listed = set.list();
+  auto it = std::find_if(listed.begin(), listed.end(), [](const auto& p) { return p.name == "throws_in_route"; });
+  REQUIRE(it != listed.end());
+  CHECK(it->state == "disabled");
+  CHECK(it->reason.find("boom in a route") != std::string::npos);
   auto hello = get("/plugins/good/hello");
   CHECK(hello.result_int() == 200);
   CHECK(hello.body() == "hello\n");

@@ -6,6 +6,7 @@
 
 #include "http/auth.hpp"
 #include "http/metrics.hpp"
+#include "plugins/loader.hpp"
 #include "plugins/routes.hpp"
 #include "security/secrets.hpp"
 #include "store/credentials.hpp"
@@ -217,6 +218,9 @@ bool Api::handle_plugin_route(const Request& request, const Peer& peer, const Re
       finish(request, route_name, start, render(request, a), reply);
       return true;
     }
+    if (plugin_set_ && plugin_set_->state(name) == "disabled")
+      return fail(bh::status::service_unavailable, "plugin_disabled",
+                  "this plugin was switched off after failing again and again; see GET /api/v1/plugins");
     return fail(bh::status::not_found, "not_found", "no such page");
   }
   plugin::HttpRequest preq;
@@ -243,19 +247,20 @@ bool Api::handle_plugin_route(const Request& request, const Peer& peer, const Re
   preq.body = request.body();
   preq.remote_address = peer.address;
   plugin::HttpResponse pres;
+  auto broken = [&](const std::string& what) {
+    spdlog::error("plugin {}: {}", name, what);
+    if (plugin_set_) plugin_set_->route_failed(name, what);
+    return fail(bh::status::internal_server_error, "internal", "the plugin failed to answer");
+  };
   try {
     pres = route->handler(preq);
   } catch (const std::exception& e) {
-    spdlog::error("plugin {}: a route handler threw: {}", name, e.what());
-    return fail(bh::status::internal_server_error, "internal", "the plugin failed to answer");
+    return broken(fmt::format("a route handler threw: {}", e.what()));
   } catch (...) {
-    spdlog::error("plugin {}: a route handler threw", name);
-    return fail(bh::status::internal_server_error, "internal", "the plugin failed to answer");
+    return broken("a route handler threw");
   }
-  if (pres.status < 100 || pres.status > 599) {
-    spdlog::error("plugin {}: answered with status {}", name, pres.status);
-    return fail(bh::status::internal_server_error, "internal", "the plugin failed to answer");
-  }
+  if (pres.status < 100 || pres.status > 599) return broken(fmt::format("answered with status {}", pres.status));
+  if (plugin_set_) plugin_set_->route_succeeded(name);
   Response res{static_cast<bh::status>(pres.status), request.version()};
   res.keep_alive(request.keep_alive());
   auto clean = [](const std::string& v) { return v.find_first_of("\r\n") == std::string::npos; };

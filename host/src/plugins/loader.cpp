@@ -423,6 +423,8 @@ struct PluginSet::Loaded {
   PluginInfo info;
   std::unique_ptr<PluginHost> host;
   std::unique_ptr<plugin::Plugin, void (*)(plugin::Plugin*) noexcept> instance{nullptr, nullptr};
+  int route_failures = 0;  // in a row; guarded by PluginSet::mutex_
+  bool stopped = false;    // disabled: stop() was called already
 };
 
 std::vector<std::string> capability_names(std::uint32_t c) {
@@ -557,10 +559,12 @@ void PluginSet::stop_all() {
       last = std::move(running_.back());
       running_.pop_back();
     }
-    try {
-      last->instance->stop();
-    } catch (...) {
-      spdlog::error("plugin {}: stop() threw", last->info.name);
+    if (!last->stopped) {
+      try {
+        last->instance->stop();
+      } catch (...) {
+        spdlog::error("plugin {}: stop() threw", last->info.name);
+      }
     }
     last->instance.reset();  // destroy before the library unloads
     spdlog::info("plugin {} stopped", last->info.name);
@@ -571,6 +575,45 @@ void PluginSet::report(const std::string& plugin, const std::string& reason) {
   std::lock_guard lock(mutex_);
   for (auto& r : running_)
     if (r->info.name == plugin) r->info.reason = reason;
+}
+
+void PluginSet::route_succeeded(const std::string& plugin) {
+  std::lock_guard lock(mutex_);
+  for (auto& r : running_)
+    if (r->info.name == plugin) r->route_failures = 0;
+}
+
+void PluginSet::route_failed(const std::string& plugin, const std::string& what) {
+  Loaded* victim = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& r : running_)
+      if (r->info.name == plugin && !r->stopped && ++r->route_failures >= kMaxRouteFailuresInARow) {
+        r->stopped = true;  // from here on, no other thread disables it again
+        victim = r.get();
+      }
+  }
+  if (!victim) return;
+  // Not under the lock: stop() waits for the plugin's listeners and jobs,
+  // whose threads may be reporting here. The Loaded stays in running_ (only
+  // stop_all removes entries), so the pointer holds.
+  try {
+    victim->instance->stop();
+  } catch (...) {
+    spdlog::error("plugin {}: stop() threw", plugin);
+  }
+  auto reason = fmt::format("disabled: its routes failed {} times in a row (last: {})", kMaxRouteFailuresInARow, what);
+  spdlog::error("plugin {}: {}", plugin, reason);
+  std::lock_guard lock(mutex_);
+  victim->info.state = "disabled";
+  victim->info.reason = reason;
+}
+
+std::string PluginSet::state(const std::string& plugin) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& r : running_)
+    if (r->info.name == plugin) return r->info.state;
+  return {};
 }
 
 std::vector<PluginInfo> PluginSet::list() const {

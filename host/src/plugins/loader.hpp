@@ -78,6 +78,17 @@ class PluginSet {
   // A running plugin that lost part of its work (a listener switched off).
   void report(const std::string& plugin, const std::string& reason);
 
+  // A plugin's route handler threw or answered nonsense, or answered well.
+  // After kMaxRouteFailuresInARow failures in a row the plugin is disabled:
+  // stopped (its routes, listeners and jobs go), shown as "disabled" with
+  // the reason, and kept loaded until the daemon stops, since a request may
+  // still be inside its code.
+  static constexpr int kMaxRouteFailuresInARow = 10;
+  void route_failed(const std::string& plugin, const std::string& what);
+  void route_succeeded(const std::string& plugin);
+  // "running", "disabled", ...; empty for a name not loaded.
+  std::string state(const std::string& plugin) const;
+
  private:
   struct Loaded;
   Services services_;
