@@ -14,8 +14,8 @@ TURNOUT_BUILD_PACKAGES=(
   libtomlplusplus-dev libsodium-dev libphonenumber-dev libhowardhinnant-date-dev
   libkainjow-mustache-dev libcsv-dev libcurl4-openssl-dev tzdata
 )
-TURNOUT_TEST_PACKAGES=(catch2 curl python3)
-TURNOUT_BENCH_PACKAGES=(libbenchmark-dev wrk python3)
+TURNOUT_TEST_PACKAGES=(catch2 curl python3 python3-aiosmtpd)
+TURNOUT_BENCH_PACKAGES=(libbenchmark-dev wrk python3 python3-aiosmtpd)
 
 log() { printf '==> %s\n' "$*" >&2; }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 namespace turnout::email {
@@ -56,6 +57,8 @@ const Labels kLabels[] = {
       {"remote", "en línea"}}},
 };
 
+constexpr int kMaxOffers = 8;
+
 std::string label(const std::string& lang, const std::string& word) {
   for (const auto& l : kLabels)
     if (lang == l.lang) {
@@ -65,24 +68,51 @@ std::string label(const std::string& lang, const std::string& word) {
   return word;
 }
 
-const char* kLayout = R"(<!DOCTYPE html>
-<html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>{{title}}</title></head>
-<body style="margin:0;padding:0;background:#f6f8fa">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f6f8fa"><tr><td align="center" style="padding:24px 8px">
-<table role="presentation" width="600" cellpadding="0" cellspacing="0" style="max-width:600px;width:100%;background:#ffffff;border:1px solid #d0d7de;border-radius:6px">
-<tr><td style="padding:24px;font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1f2328">
-{{{content}}}
-</td></tr></table>
-</td></tr></table>
-</body></html>
-)";
+// The HTML layout around every body: inline CSS, tables, no images.
+std::string html_page(const std::string& lang, const std::string& title, const std::string& content) {
+  std::string out;
+  out.reserve(content.size() + 900);
+  out += "<!DOCTYPE html>\n<html lang=\"";
+  out += lang;
+  out += "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>";
+  out += kainjow::mustache::html_escape<std::string>(title);
+  out += "</title></head>\n<body style=\"margin:0;padding:0;background:#f6f8fa\">\n"
+         "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" style=\"background:#f6f8fa\">"
+         "<tr><td align=\"center\" style=\"padding:24px 8px\">\n"
+         "<table role=\"presentation\" width=\"600\" cellpadding=\"0\" cellspacing=\"0\" style=\"max-width:600px;"
+         "width:100%;background:#ffffff;border:1px solid #d0d7de;border-radius:6px\">\n"
+         "<tr><td style=\"padding:24px;font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;"
+         "color:#1f2328\">\n";
+  out += content;
+  out += "\n</td></tr></table>\n</td></tr></table>\n</body></html>\n";
+  return out;
+}
+
+// Parsing a template costs more than rendering it: each thread keeps the
+// parsed ones. Templates live as long as their Templates object (built-in
+// ones forever), so their address names them.
+using ParsedCache = std::map<std::pair<const std::string*, bool>, std::unique_ptr<mustache>>;
+ParsedCache& parsed_cache() {
+  thread_local ParsedCache cache;
+  return cache;
+}
 
 std::string render(const std::string& text, const data& d, bool html) {
-  mustache tmpl(text);
-  if (!tmpl.is_valid()) throw MailError("template: " + tmpl.error_message());
-  if (!html) tmpl.set_custom_escape([](const std::string& s) { return s; });
-  auto out = tmpl.render(d);
-  if (!tmpl.is_valid()) throw MailError("template: " + tmpl.error_message());
+  auto& cache = parsed_cache();
+  auto key = std::pair{&text, html};
+  auto& tmpl = cache[key];
+  if (!tmpl) {
+    tmpl = std::make_unique<mustache>(text);
+    if (!html) tmpl->set_custom_escape([](const std::string& s) { return s; });
+  }
+  std::string out;
+  out.reserve(text.size() * 2);
+  if (tmpl->is_valid()) tmpl->render(d, [&out](const std::string& piece) { out += piece; });
+  if (!tmpl->is_valid()) {
+    auto why = tmpl->error_message();
+    cache.erase(key);  // a failed render leaves the object in error: parse afresh next time
+    throw MailError("template: " + why);
+  }
   return out;
 }
 
@@ -95,11 +125,7 @@ Mail render_mail(const Templates& t, const std::string& slug, const std::string&
   // A subject is one line, whatever the data held.
   std::replace_if(m.subject.begin(), m.subject.end(), [](char c) { return c == '\r' || c == '\n' || c == '\t'; }, ' ');
   m.text = render(t.get(slug, lang, name, "txt"), d, false);
-  data layout;
-  layout.set("lang", lang);
-  layout.set("title", m.subject);
-  layout.set("content", render(t.get(slug, lang, name, "html"), d, true));
-  m.html = render(kLayout, layout, true);
+  m.html = html_page(lang, m.subject, render(t.get(slug, lang, name, "html"), d, true));
   return m;
 }
 
@@ -219,20 +245,29 @@ Mail volunteer_digest(const Templates& t, const TimeFormat& fmt, const sdk::Grou
   }
   d.set("has_assignments", !list.is_empty_list());
   d.set("assignments", list);
+  // The soonest few that suit them (a digest is read, not scrolled); the
+  // count of the rest.
   data offers{data::type::list};
+  int shown = 0, more = 0;
   for (const auto& o : open) {
-    if (!suits(volunteer, o.slot) || o.slot.taken >= o.slot.capacity) continue;
+    if (o.slot.taken >= o.slot.capacity || !suits(volunteer, o.slot)) continue;
     bool already = std::any_of(assignments.begin(), assignments.end(), [&](const auto& a) {
       return a.slot.id == o.slot.id && a.status != "declined" && a.status != "cancelled";
     });
     if (already) continue;
+    if (shown == kMaxOffers) {
+      ++more;
+      continue;
+    }
     data x;
     set_meeting(x, o.meeting, fmt, tz, lang);
     set_slot(x, o.slot, o.agenda_item, lang);
     offers.push_back(x);
+    ++shown;
   }
-  d.set("has_open", !offers.is_empty_list());
+  d.set("has_open", shown > 0);
   d.set("open", offers);
+  if (more > 0) d.set("more", std::to_string(more));
   return render_mail(t, group.slug, lang, "volunteer_digest", d);
 }
 

@@ -190,38 +190,47 @@ std::string format_address(const Address& a) {
 
 std::string quoted_printable(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
+  // Worst case: every byte as =XX, a soft break every 25 of them.
+  std::string out(text.size() * 3 + text.size() / 8 + 16, '\0');
+  char* o = out.data();
   std::size_t line = 0;
-  auto emit = [&](std::string_view piece) {
-    if (line + piece.size() > 75) {  // leave room for the soft break's '='
-      out += "=\r\n";
-      line = 0;
-    }
-    out += piece;
-    line += piece.size();
-  };
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  const std::size_t n = text.size();
+  for (std::size_t i = 0; i < n; ++i) {
     auto c = static_cast<unsigned char>(text[i]);
-    if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;  // CRLF comes as LF next
+    if (c == '\r' && i + 1 < n && text[i + 1] == '\n') continue;  // CRLF comes as LF next
     if (c == '\n') {
-      out += kCrlf;
+      *o++ = '\r';
+      *o++ = '\n';
       line = 0;
       continue;
     }
-    bool at_end = i + 1 == text.size() || text[i + 1] == '\n' || text[i + 1] == '\r';
-    bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !at_end);
-    // A '.' alone at a line's start is fine for SMTP (libcurl dot-stuffs),
-    // but "From " at a start trips mbox readers: encode its F.
-    if (c == 'F' && line == 0 && text.substr(i, 5) == "From ") literal = false;
-    if (literal) {
-      char s[1] = {static_cast<char>(c)};
-      emit(std::string_view(s, 1));
+    bool literal;
+    if (c >= 33 && c <= 126) {
+      // "From " at a line's start trips mbox readers: encode its F. (A '.'
+      // alone is fine: libcurl dot-stuffs.)
+      literal = c != '=' && !(c == 'F' && line == 0 && text.substr(i, 5) == "From ");
+    } else if (c == ' ' || c == '\t') {
+      literal = i + 1 < n && text[i + 1] != '\n' && text[i + 1] != '\r';  // trailing blanks are encoded
     } else {
-      char s[3] = {'=', kHex[c >> 4], kHex[c & 15]};
-      emit(std::string_view(s, 3));
+      literal = false;
     }
+    std::size_t need = literal ? 1 : 3;
+    if (line + need > 75) {  // leave room for the soft break's '='
+      *o++ = '=';
+      *o++ = '\r';
+      *o++ = '\n';
+      line = 0;
+    }
+    if (literal) {
+      *o++ = static_cast<char>(c);
+    } else {
+      *o++ = '=';
+      *o++ = kHex[c >> 4];
+      *o++ = kHex[c & 15];
+    }
+    line += need;
   }
+  out.resize(static_cast<std::size_t>(o - out.data()));
   return out;
 }
 

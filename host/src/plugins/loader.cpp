@@ -374,7 +374,10 @@ class PluginHost final : public plugin::Host {
   R read(const char* what, Fn fn) noexcept {
     try {
       if (!services_.reads) return R{};
-      return fn(services_.reads->local());
+      // One snapshot for the whole call: consistent, and one lock instead
+      // of one per statement.
+      auto& db = services_.reads->local();
+      return db.read([&] { return fn(db); });
     } catch (const Error& e) {
       if (e.code() != ErrorCode::not_found) log(plugin::LogLevel::warn, fmt::format("{}(): {}", what, e.what()));
     } catch (const std::exception& e) {

@@ -94,7 +94,9 @@ class Cache {
     v.needs_interpreter = a.needs_interpreter;
     v.updated_at = unix(a.updated_at);
     const auto& s = slot(a.slot_id);
-    v.slot = slot_view(db_, s);
+    auto sv = slot_views_.find(s.id);
+    if (sv == slot_views_.end()) sv = slot_views_.emplace(s.id, slot_view(db_, s)).first;
+    v.slot = sv->second;
     v.agenda_item = item(s.meeting_id, s.agenda_item_id);
     v.meeting = meeting_view(s.meeting_id);
     return v;
@@ -107,6 +109,7 @@ class Cache {
   std::map<domain::Id, domain::Meeting> meetings_;
   std::map<domain::Id, plugin::MeetingView> views_;
   std::map<domain::Id, domain::Slot> slots_;
+  std::map<domain::Id, plugin::SlotView> slot_views_;  // with places taken, read once
   std::map<domain::Id, std::vector<domain::AgendaItem>> items_;
 };
 
