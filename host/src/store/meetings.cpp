@@ -241,6 +241,14 @@ std::string rotate_signup_token(const Context& ctx, domain::Id group_id, domain:
   return token;
 }
 
+void close_signup_link(const Context& ctx, domain::Id group_id, domain::Id meeting_id) {
+  ctx.db.write([&] {
+    get_meeting(ctx.db, group_id, meeting_id);
+    ctx.db.query("UPDATE meeting SET signup_token = NULL, updated_at = ? WHERE id = ?", ctx.now(), meeting_id).run();
+    audit(ctx, group_id, "meeting.signup_link_closed", "meeting", meeting_id);
+  });
+}
+
 domain::AgendaItem create_agenda_item(const Context& ctx, domain::Id group_id, domain::Id meeting_id,
                                       const domain::AgendaItemDraft& draft) {
   domain::AgendaItem item = domain::validate_agenda_item(draft);
