@@ -36,7 +36,9 @@ export async function attempt(fn, okText) {
   try {
     const out = await fn();
     if (okText) flash('ok', okText);
-    await route();
+    // A call that made a new page goes there (the hashchange draws it).
+    if (out && out.navigate && location.hash !== out.navigate) location.hash = out.navigate;
+    else await route();
     return out;
   } catch (err) {
     if (err instanceof ApiError && err.code === 'unauthorized') return signedOut();
@@ -65,13 +67,16 @@ function renderSignIn(error) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const v = formValues(form);
+    alert.textContent = '';
     try {
       const s = await post('/api/v1/session', { email: v.email, password: v.password });
       setCsrf(s.csrf_token);
       state.session = s;
       await route();
     } catch (err) {
-      renderSignIn(err.code === 'unauthorized' ? t('signin.wrong') : errorText(err));
+      // Keep what was typed; say what went wrong where a screen reader hears it.
+      alert.textContent = err.code === 'unauthorized' ? t('signin.wrong') : errorText(err);
+      form.elements.password.select();
     }
   });
   clear(main).append(h('h1', { text: t('signin.title') }), h('p', { text: t('signin.intro') }), form);
@@ -218,7 +223,7 @@ function meetingForm(bodies, meeting) {
       body.body_id = Number(v.body_id);
       attempt(async () => {
         const m = await post('/api/v1/meetings', body);
-        location.hash = `#/meetings/${m.id}`;
+        return { navigate: `#/meetings/${m.id}` };
       }, t('meetings.added'));
     }
   });
@@ -436,7 +441,7 @@ async function outboxView(params) {
       h('tbody', {}, list.items.map((o) => h('tr', { 'data-volunteer': o.volunteer_id == null ? '' : String(o.volunteer_id) },
         h('td', { text: formatShort(o.due_at, state.session.group.timezone) }), h('td', { text: `${o.channel} (${o.plugin})` }),
         h('td', {}, badge(o.status, t(`outbox_status.${o.status}`))), h('td', { text: String(o.attempts) }),
-        h('td', { text: o.subject ? `${o.subject}: ${o.body}` : o.body }), h('td', { text: o.last_error })))))))
+        h('td', { text: o.subject ? `${o.subject}: ${o.body}` : o.body }), h('td', { text: o.last_error }))))))
       : h('p', { id: 'outbox-empty', text: t('outbox.empty') }));
 }
 
@@ -449,7 +454,7 @@ async function pluginsView() {
         .map((k) => h('th', { scope: 'col', text: t(k) })))),
       h('tbody', {}, list.items.map((p) => h('tr', {}, h('td', {}, h('strong', { text: p.name }), h('br'), h('span', { class: 'muted', text: p.description })),
         h('td', { text: p.version }), h('td', {}, badge(p.state, has(`plugin_state.${p.state}`) ? t(`plugin_state.${p.state}`) : p.state)),
-        h('td', { text: (p.capabilities || []).join(', ') }), h('td', { text: p.reason || '' })))))))
+        h('td', { text: (p.capabilities || []).join(', ') }), h('td', { text: p.reason || '' }))))))
       : h('p', { text: t('plugins.none') }));
 }
 

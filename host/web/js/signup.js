@@ -31,8 +31,8 @@ function slotChoice(slot, items) {
       h('input', { type: 'radio', name: 'slot_id', id, value: String(slot.id), disabled: full, required: true }),
       h('span', {},
         h('strong', { text: roleName(slot.role) }),
-        item ? h('span', { class: 'muted', text: `${item.number ? `${item.number}: ` : ''}${item.title}` }) : null,
-        h('span', { class: 'hint', text: details.join(' · ') }),
+        item ? h('span', { class: 'line muted', text: `${item.number ? `${item.number}: ` : ''}${item.title}` }) : null,
+        h('span', { class: 'line hint', text: details.join(' · ') }),
         h('span', { class: full ? 'badge cancelled' : 'badge open',
           text: full ? t('signup.full') : t('signup.places_left', { n: slot.places_left }) }))));
 }
@@ -82,6 +82,8 @@ function renderForm() {
     alert,
     h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'signup-submit', text: t('signup.submit') })));
   form.addEventListener('submit', submit);
+  // An old complaint goes once the person changes something.
+  form.addEventListener('change', () => { alert.textContent = ''; state.error = null; });
   children.push(form);
   clear(main).append(...children);
   if (state.values) restoreValues(form, state.values);
