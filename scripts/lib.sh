@@ -51,3 +51,13 @@ build() {
   fi
   cmake --build "$dir" -- -j "$(nproc)"
 }
+
+# ensure_browser_test_modules: playwright-core and axe-core for tests/browser,
+# exactly as package-lock.json pins them (npm ci), when node_modules is missing.
+ensure_browser_test_modules() {
+  local dir="$TURNOUT_ROOT/tests/browser"
+  [ -d "$dir/node_modules" ] && return 0
+  command -v npm >/dev/null || ensure_packages npm
+  log "installing the browser tests' npm modules"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}

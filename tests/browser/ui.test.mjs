@@ -69,7 +69,7 @@ async function checkPage(page, name) {
   });
   const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   const file = path.join(OUT, `${String(++step).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage: true, scale: 'css' });
   visited.push(name);
   assert.deepEqual(bad, [], `axe-core on ${name}: ${JSON.stringify(bad, null, 1)}`);
   const minor = result.filter((v) => !bad.includes(v));

@@ -59,8 +59,8 @@ export function t(key, vars) {
   return text;
 }
 
-// Elements written in the HTML with data-i18n="key" (and
-// data-i18n-attr="aria-label:key") get their text from the catalog.
+// Elements written in the HTML with a data-i18n attribute naming a key (and
+// data-i18n-attr naming attribute:key pairs) get their text from the catalog.
 export function translateStatic(root) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll('[data-i18n-attr]')) {
