@@ -156,7 +156,7 @@ try {
   await coord.getByRole('button', { name: 'Add an agenda item' }).click();
   await flashSays(coord, 'Agenda item added.');
 
-  for (const [n, role, capacity, item] of [[1, 'speaker', '3', true], [2, 'turnout', '20', false]]) {
+  for (const [n, role, capacity, item] of [[1, 'speaker', '3', true], [2, 'turnout', '20', false], [3, 'notetaker', '1', false]]) {
     await coord.locator('summary', { hasText: 'Add a slot' }).click();
     const form = coord.locator('#new-slot');
     await form.getByLabel('Role').selectOption(role);
@@ -166,7 +166,12 @@ try {
     await flashSays(coord, 'Slot added.');
     await coord.waitForFunction((count) => document.querySelectorAll('#board > li').length === count, n);
   }
-  assert.equal(await coord.locator('#board > li').count(), 2, 'two slots on the board');
+  // Speaking order: the note-taker moves ahead of the people filling the room.
+  const boardOrder = () => coord.locator('#board > li h3').allTextContents();
+  assert.deepEqual(await boardOrder(), ['1. Speak at public comment', '2. Fill the room', '3. Take notes']);
+  await coord.getByRole('button', { name: 'Move 3. Take notes up' }).click();
+  await flashSays(coord, 'Speaking order changed.');
+  assert.deepEqual(await boardOrder(), ['1. Speak at public comment', '1. Take notes', '2. Fill the room']);
 
   // A new meeting's sign-up is on; off makes the link die, on makes a new one.
   const firstLink = await coord.locator('#signup-link').getAttribute('href');
@@ -248,12 +253,12 @@ try {
   const speakerSlot = coord.locator('#board > li').first();
   await speakerSlot.getByText('Rosa Martínez').waitFor();
   await speakerSlot.locator('.badge.confirmed', { hasText: 'Confirmed' }).waitFor();
-  const turnoutSlot = coord.locator('#board > li').nth(1);
+  const turnoutSlot = coord.locator('#board > li', { hasText: 'Fill the room' });
   await turnoutSlot.getByLabel('Assign: search volunteers by name').fill('Luis');
   await turnoutSlot.getByRole('button', { name: /Assign Luis Ortega/ }).click();
   await flashSays(coord, 'Luis Ortega assigned.');
-  await coord.locator('#board > li').nth(1).getByText('Luis Ortega').waitFor();
-  const luisStatus = coord.locator('#board > li').nth(1).getByLabel('Status');
+  await turnoutSlot.getByText('Luis Ortega').waitFor();
+  const luisStatus = turnoutSlot.getByLabel('Status');
   await luisStatus.selectOption('confirmed');
   await flashSays(coord, 'Saved.');
   await checkPage(coord, 'slot-board');

@@ -81,6 +81,7 @@ ROUTES = [
     ("POST", "/api/v1/volunteers/import", "coordinator"),
     ("DELETE", "/api/v1/meetings/{id}/signup-link", "coordinator"),
     ("GET", "/api/v1/meetings/{id}/signup-qr.svg", "viewer"),
+    ("PATCH", "/api/v1/slots/{id}", "coordinator"),
     ("GET", "/api/v1/public/me/{token}", "open"),
     ("POST", "/api/v1/public/me/{token}/assignments/{id}/confirm", "open"),
     ("POST", "/api/v1/public/me/{token}/assignments/{id}/cancel", "open"),
@@ -702,6 +703,7 @@ class Isolation(DaemonTest):
             ("GET", f"{API}/meetings/{m}/slots", None),
             ("POST", f"{API}/meetings/{m}/slots", {"role": "speaker", "capacity": 3}),
             ("GET", f"{API}/slots/{s}", None),
+            ("PATCH", f"{API}/slots/{s}", {"order": 9}),
             ("GET", f"{API}/slots/{s}/assignments", None),
             ("POST", f"{API}/slots/{s}/assignments", {"volunteer_id": o.vB["id"], "force": True}),
             ("GET", f"{API}/assignments/{a}", None),
@@ -861,6 +863,7 @@ class Roles(DaemonTest):
             ("POST", f"{API}/accounts", {"email": new_email(), "role": "coordinator", "password": new_password()}),
             ("GET", f"{API}/audit", None),  # the audit log is for coordinators
             ("DELETE", f"{API}/meetings/{m['id']}/signup-link", None),
+            ("PATCH", f"{API}/slots/{s['id']}", {"order": 9}),
             ("POST", f"{API}/volunteers/import", {"csv": "name\nX\n"}),
             ("GET", f"{API}/volunteers/export.csv", None),  # contact data in bulk: coordinators only
         ]
@@ -1309,7 +1312,7 @@ class BadInput(DaemonTest):
                                       ("DELETE", f"{API}/meetings", {"GET", "POST"}),
                                       ("POST", f"{API}/volunteers/{self.v['id']}", {"GET", "PATCH", "DELETE"}),
                                       ("PATCH", "/healthz", {"GET"}),
-                                      ("DELETE", f"{API}/slots/{self.s['id']}", {"GET"})):
+                                      ("DELETE", f"{API}/slots/{self.s['id']}", {"GET", "PATCH"})):
             with self.subTest(call=f"{method} {path}"):
                 res = c.request(method, path, body={"name": "x"} if method != "DELETE" else None)
                 self.refused(res, 405)
@@ -1885,6 +1888,38 @@ class SignupLinkAndQr(DaemonTest):
         self.assertNotEqual(self.g.viewer.get(f"{API}/meetings/{m['id']}/signup-qr.svg").body.decode(), svg)
 
 
+class SlotOrder(DaemonTest):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.g = cls.make_group()
+
+    def test_a_slot_moves_in_the_speaking_order_and_nothing_else_changes(self):
+        c = self.g.coord
+        m = self.meeting(c, self.body(c)["id"])
+        a = self.slot(c, m["id"], order=1, capacity=4)
+        b = self.slot(c, m["id"], order=2)
+        res = c.patch(f"{API}/slots/{a['id']}", {"order": 3})
+        self.assertStatus(res, 200)
+        self.assertEqual(res.json, dict(a, order=3))
+        orders = {s["id"]: s["order"] for s in self.assertList(c.get(f"{API}/meetings/{m['id']}/slots"))}
+        self.assertEqual(orders, {a["id"]: 3, b["id"]: 2})
+
+    def test_a_bad_order_is_refused_naming_the_field_and_changes_nothing(self):
+        c = self.g.coord
+        m = self.meeting(c, self.body(c)["id"])
+        s = self.slot(c, m["id"], order=1)
+        before = self.d.snapshot()
+        for body, field in (({}, "order"), ({"order": "first"}, "order"), ({"order": -1}, "order"),
+                            ({"order": 2, "capacity": 9}, "capacity")):
+            with self.subTest(body=body):
+                self.assertError(c.patch(f"{API}/slots/{s['id']}", body), 422, "invalid", field)
+        self.assertError(c.request("PATCH", f"{API}/slots/{s['id']}", raw="order=2", content_type="text/plain"), 400,
+                         "malformed")
+        self.assertError(c.patch(f"{API}/slots/987654", {"order": 2}), 404, "not_found")
+        self.assertEqual(self.d.snapshot(), before)
+
+
 class CsvOverTheApi(DaemonTest):
     @classmethod
     def setUpClass(cls):
@@ -2255,7 +2290,7 @@ class AfterTheWholeSuite(unittest.TestCase):
 
 
 SUITE_ORDER = [Resources, Isolation, Roles, Sessions, BadInput, Capacity, PublicSignup, VolunteerPages, SignupLinkAndQr,
-               CsvOverTheApi, Durability, Server,
+               SlotOrder, CsvOverTheApi, Durability, Server,
                AfterTheWholeSuite]
 
 

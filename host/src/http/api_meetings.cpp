@@ -161,6 +161,18 @@ void add_meeting_routes(Api& api) {
   api.add(bh_verb::get, "/api/v1/slots/{id}", Access::viewer, "One slot", [](Call& call) -> Outcome {
     return ok(slot_json(call.db, store::get_slot(call.db, call.group_id(), call.id(0))));
   });
+  api.add(bh_verb::patch, "/api/v1/slots/{id}", Access::coordinator, "Move a slot in the speaking order (order)",
+          [](Call& call) -> Outcome {
+            const auto body = call.json();
+            JsonReader r(body, {"order"});
+            auto order = r.integer("order");
+            if (!order) throw invalid("order", "the slot's place in the speaking order: order");
+            auto group_id = call.group_id();
+            auto id = call.id(0);
+            return Deferred([group_id, id, order = *order](const store::Context& ctx) {
+              return ok(slot_json(ctx.db, store::set_slot_order(ctx, group_id, id, order)));
+            });
+          });
 }
 
 }  // namespace turnout::http

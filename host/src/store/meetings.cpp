@@ -324,4 +324,15 @@ std::vector<domain::Slot> list_slots(Database& db, domain::Id group_id, domain::
   return out;
 }
 
+domain::Slot set_slot_order(const Context& ctx, domain::Id group_id, domain::Id id, int order) {
+  if (order < 0 || order > 100000) throw invalid("order", "order is a number from 0 to 100000");
+  return ctx.db.write([&] {
+    domain::Slot s = get_slot(ctx.db, group_id, id);
+    ctx.db.query("UPDATE slot SET \"order\" = ?, updated_at = ? WHERE id = ?", order, ctx.now(), id).run();
+    s.order = order;
+    audit(ctx, group_id, "slot.reordered", "slot", id);
+    return s;
+  });
+}
+
 }  // namespace turnout::store

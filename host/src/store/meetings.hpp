@@ -53,5 +53,7 @@ std::vector<domain::AgendaItem> list_agenda_items(Database& db, domain::Id group
 domain::Slot create_slot(const Context& ctx, domain::Id group_id, domain::Id meeting_id, const domain::SlotDraft& draft);
 domain::Slot get_slot(Database& db, domain::Id group_id, domain::Id id);
 std::vector<domain::Slot> list_slots(Database& db, domain::Id group_id, domain::Id meeting_id);
+// Moves a slot in its meeting's speaking order (the slot board's up and down).
+domain::Slot set_slot_order(const Context& ctx, domain::Id group_id, domain::Id id, int order);
 
 }  // namespace turnout::store

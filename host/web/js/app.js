@@ -333,7 +333,31 @@ async function holderRow(a, m) {
     past || a.outcome ? [h('label', { for: outcomeId, text: t('field.outcome') }), outcomeSelect] : null);
 }
 
-async function slotCard(slot, m, items) {
+// Up and down within the slot's agenda item: renumber that group 1..n.
+async function moveSlot(ordered, slot, step) {
+  const group = ordered.filter((s) => (s.agenda_item_id ?? null) === (slot.agenda_item_id ?? null));
+  const i = group.indexOf(slot);
+  const j = i + step;
+  if (i < 0 || j < 0 || j >= group.length) return;
+  [group[i], group[j]] = [group[j], group[i]];
+  for (const [k, s] of group.entries()) {
+    if (s.order !== k + 1) await patch(`/api/v1/slots/${s.id}`, { order: k + 1 });
+  }
+}
+
+function moveButtons(ordered, slot) {
+  const group = ordered.filter((s) => (s.agenda_item_id ?? null) === (slot.agenda_item_id ?? null));
+  if (group.length < 2) return null;
+  const i = group.indexOf(slot);
+  const name = `${slot.order}. ${roleName(slot.role)}`;
+  return h('span', { class: 'move' },
+    i > 0 ? h('button', { type: 'button', class: 'small secondary', text: t('board.move_up'), 'aria-label': t('board.move_up_named', { slot: name }),
+      onclick: () => attempt(() => moveSlot(ordered, slot, -1), t('board.moved')) }) : null,
+    i < group.length - 1 ? h('button', { type: 'button', class: 'small secondary', text: t('board.move_down'), 'aria-label': t('board.move_down_named', { slot: name }),
+      onclick: () => attempt(() => moveSlot(ordered, slot, 1), t('board.moved')) }) : null);
+}
+
+async function slotCard(slot, m, items, ordered) {
   const holders = (await get(`/api/v1/slots/${slot.id}/assignments`)).items;
   const item = items.find((i) => i.id === slot.agenda_item_id);
   const open = slot.capacity - slot.taken;
@@ -344,7 +368,8 @@ async function slotCard(slot, m, items) {
       item ? h('span', { text: `${item.number ? `${item.number}: ` : ''}${item.title}` }) : null,
       h('span', { class: 'muted', text: [slot.minutes ? t('board.minutes', { n: slot.minutes }) : null, t(`mode.${slot.mode}`),
         slot.language || null].filter(Boolean).join(' · ') }),
-      badge(open > 0 ? 'pending' : 'confirmed', t('board.places_open', { open, capacity: slot.capacity }))),
+      badge(open > 0 ? 'pending' : 'confirmed', t('board.places_open', { open, capacity: slot.capacity })),
+      m.status !== 'cancelled' ? moveButtons(ordered, slot) : null),
     rows.length ? h('ul', { class: 'holders' }, rows) : h('p', { class: 'muted', text: t('board.empty') }),
     m.status !== 'cancelled' ? assignBox(slot, m) : null);
 }
@@ -356,7 +381,7 @@ async function meetingView(id) {
   // Speaking order: by agenda item (as listed), then the slot's own order.
   const itemIndex = new Map(items.items.map((i, n) => [i.id, n]));
   const ordered = [...slots.items].sort((a, b) => (itemIndex.get(a.agenda_item_id) ?? 1e9) - (itemIndex.get(b.agenda_item_id) ?? 1e9) || a.order - b.order || a.id - b.id);
-  const cards = await Promise.all(ordered.map((s) => slotCard(s, m, items.items)));
+  const cards = await Promise.all(ordered.map((s) => slotCard(s, m, items.items, ordered)));
 
   const itemForm = h('form', { id: 'new-item', class: 'inline' },
     field(t('field.number'), h('input', { type: 'text', name: 'number', size: '8' })),
