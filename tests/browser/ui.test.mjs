@@ -246,7 +246,36 @@ try {
   await add.getByRole('button', { name: 'Add a volunteer' }).click();
   await flashSays(coord, 'Volunteer added.');
   await coord.getByRole('cell', { name: 'Luis Ortega', exact: true }).waitFor();
+
+  // CSV import: the check names the bad line and imports nothing; a good file goes in whole.
+  const csvFile = (text) => ({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+  await coord.getByLabel('CSV file').setInputFiles(csvFile('name,phone,tags\r\nCarmen Ruiz,+14155550163,speaker\r\n,+14155550164,\r\n'));
+  secret('+14155550163'); secret('+14155550164'); secret('+14155550165');
+  await coord.getByRole('button', { name: 'Check the file' }).click();
+  await coord.getByRole('alert').filter({ hasText: 'nothing was imported' }).getByText(/line 3/).waitFor();
+  await coord.getByLabel('CSV file').setInputFiles(csvFile('name,phone,tags\r\nCarmen Ruiz,+14155550163,speaker\r\nDaniel Soto,+14155550165,turnout\r\n'));
+  await coord.getByRole('button', { name: 'Check the file' }).click();
+  await coord.getByText('All 2 rows are right.').waitFor();
+  await coord.getByRole('button', { name: 'Import 2 volunteers' }).click();
+  await flashSays(coord, '2 volunteers imported.');
+  await coord.getByRole('cell', { name: 'Carmen Ruiz', exact: true }).waitFor();
+  // Filter by tag, then erase someone for good (after a clear warning).
+  await coord.locator('#volunteer-filter').getByLabel('Tag').fill('interpreter:es');
+  await coord.getByRole('button', { name: 'Show' }).click();
+  await coord.getByText('1 shown').waitFor();
+  await coord.locator('#volunteer-filter').getByLabel('Tag').fill('');
+  await coord.getByRole('button', { name: 'Show' }).click();
+  await coord.getByText('4 shown').waitFor();
+  await coord.getByRole('button', { name: 'Erase Daniel Soto for good' }).click();
+  await coord.getByText('It cannot be undone.', { exact: false }).waitFor();
   await checkPage(coord, 'volunteers');
+  await coord.getByRole('button', { name: 'Erase for good' }).click();
+  await flashSays(coord, 'Erased.');
+  assert.equal(await coord.getByRole('cell', { name: 'Daniel Soto', exact: true }).count(), 0);
+  const [download] = await Promise.all([coord.waitForEvent('download'), coord.getByRole('button', { name: 'Export all as CSV' }).click()]);
+  const exported = fs.readFileSync(await download.path(), 'utf8');
+  assert.match(exported, /Luis Ortega/);
+  assert.doesNotMatch(exported, /Daniel Soto/);
 
   await coord.goto(meetingUrl);
   await coord.reload();
@@ -268,6 +297,28 @@ try {
   await coord.getByRole('link', { name: 'Board of Supervisors: sheriff cooperation with ICE' }).first().waitFor();
   await coord.getByText('1 of 3 open', { exact: false }).or(coord.getByText('2 of 3 open')).first().waitFor();
   await checkPage(coord, 'dashboard');
+
+  // After a meeting: record who spoke. (Set up through the API: a meeting
+  // that already happened cannot be typed in with a future-looking form.)
+  const csrf = (await (await coord.request.get(`${daemon.url}/api/v1/session`)).json()).csrf_token;
+  const call = async (method, url, data) => {
+    const res = await coord.request.fetch(`${daemon.url}${url}`, { method, data, headers: { 'X-CSRF-Token': csrf } });
+    assert.ok(res.ok(), `${method} ${url}: ${res.status()} ${await res.text()}`);
+    return res.json();
+  };
+  const bodyId = (await call('GET', '/api/v1/bodies')).items[0].id;
+  const hour = 3600 * 1000;
+  const past = await call('POST', '/api/v1/meetings', { body_id: bodyId, title: 'Last week: budget hearing',
+    starts_at: new Date(Date.now() - 50 * hour).toISOString().replace(/\.\d+Z$/, 'Z'), ends_at: new Date(Date.now() - 47 * hour).toISOString().replace(/\.\d+Z$/, 'Z') });
+  const pastSlot = await call('POST', `/api/v1/meetings/${past.id}/slots`, { role: 'speaker', capacity: 2 });
+  const luis = (await call('GET', '/api/v1/volunteers?q=Luis')).items[0];
+  await call('POST', `/api/v1/slots/${pastSlot.id}/assignments`, { volunteer_id: luis.id, status: 'attended' });
+  await coord.goto(`${daemon.url}/app/#/meetings/${past.id}`);
+  await coord.getByRole('heading', { name: 'Last week: budget hearing', level: 1 }).waitFor();
+  await coord.locator('#board').getByLabel('Outcome').selectOption('spoke');
+  await flashSays(coord, 'Saved.');
+  assert.equal(await coord.locator('#board').getByLabel('Outcome').inputValue(), 'spoke');
+  await checkPage(coord, 'outcomes');
 
   await coord.goto(meetingUrl);
   await coord.getByRole('button', { name: 'Cancel this meeting' }).click();
