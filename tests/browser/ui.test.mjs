@@ -24,6 +24,7 @@ const OUT = path.join(process.env.TURNOUT_TEST_OUTPUT || path.resolve('test-outp
 assert.ok(TURNOUTD, 'set TURNOUTD to the turnoutd binary');
 assert.ok(fs.existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: run scripts/test, which installs Debian's chromium`);
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+fs.rmSync(OUT, { recursive: true, force: true });  // this run's pages only
 fs.mkdirSync(OUT, { recursive: true });
 
 const SECRETS = new Set();
