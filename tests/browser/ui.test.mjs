@@ -172,7 +172,7 @@ try {
   assert.deepEqual(await boardOrder(), ['1. Speak at public comment', '2. Fill the room', '3. Take notes']);
   await coord.getByRole('button', { name: 'Move 3. Take notes up' }).click();
   await flashSays(coord, 'Speaking order changed.');
-  assert.deepEqual(await boardOrder(), ['1. Speak at public comment', '1. Take notes', '2. Fill the room']);
+  assert.deepEqual(await boardOrder(), ['1. Speak at public comment', '2. Take notes', '3. Fill the room']);
 
   // A new meeting's sign-up is on; off makes the link die, on makes a new one.
   const firstLink = await coord.locator('#signup-link').getAttribute('href');

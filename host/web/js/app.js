@@ -349,7 +349,7 @@ function moveButtons(ordered, slot) {
   const group = ordered.filter((s) => (s.agenda_item_id ?? null) === (slot.agenda_item_id ?? null));
   if (group.length < 2) return null;
   const i = group.indexOf(slot);
-  const name = `${slot.order}. ${roleName(slot.role)}`;
+  const name = `${ordered.indexOf(slot) + 1}. ${roleName(slot.role)}`;
   return h('span', { class: 'move' },
     i > 0 ? h('button', { type: 'button', class: 'small secondary', text: t('board.move_up'), 'aria-label': t('board.move_up_named', { slot: name }),
       onclick: () => attempt(() => moveSlot(ordered, slot, -1), t('board.moved')) }) : null,
@@ -364,7 +364,8 @@ async function slotCard(slot, m, items, ordered) {
   const rows = await Promise.all(holders.map((a) => holderRow(a, m)));
   return h('li', { class: `slot${open > 0 ? ' unfilled' : ''}`, 'data-slot': String(slot.id) },
     h('div', { class: 'slot-head' },
-      h('h3', { text: `${slot.order}. ${roleName(slot.role)}` }),
+      // The place in the speaking order, counted over the whole board.
+      h('h3', { text: `${ordered.indexOf(slot) + 1}. ${roleName(slot.role)}` }),
       item ? h('span', { text: `${item.number ? `${item.number}: ` : ''}${item.title}` }) : null,
       h('span', { class: 'muted', text: [slot.minutes ? t('board.minutes', { n: slot.minutes }) : null, t(`mode.${slot.mode}`),
         slot.language || null].filter(Boolean).join(' · ') }),
