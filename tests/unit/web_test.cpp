@@ -1,8 +1,9 @@
 // The web UI's parts that need no browser: the embedded files, the QR code,
 // and the volunteer's private-page token in the store.
-#include <catch2/catch.hpp>
+#include "http/web.hpp"
 
 #include <boost/beast/http.hpp>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -10,7 +11,6 @@
 #include <set>
 
 #include "http/qr.hpp"
-#include "http/web.hpp"
 #include "store/signup.hpp"
 #include "support.hpp"
 

@@ -29,8 +29,8 @@ std::string xml_escape(std::string_view s) {
 
 std::string qr_svg(std::string_view text, std::string_view title) {
   std::string input(text);
-  std::unique_ptr<QRcode, decltype(&QRcode_free)> code(
-      QRcode_encodeString8bit(input.c_str(), 0, QR_ECLEVEL_M), &QRcode_free);
+  std::unique_ptr<QRcode, decltype(&QRcode_free)> code(QRcode_encodeString8bit(input.c_str(), 0, QR_ECLEVEL_M),
+                                                       &QRcode_free);
   if (!code) throw std::runtime_error("the text is too long for a QR code");
   constexpr int kQuiet = 4;
   const int width = code->width;

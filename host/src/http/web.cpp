@@ -10,7 +10,9 @@ namespace bh = boost::beast::http;
 
 namespace {
 
-boost::beast::string_view bsv(std::string_view s) { return {s.data(), s.size()}; }
+boost::beast::string_view bsv(std::string_view s) {
+  return {s.data(), s.size()};
+}
 
 void set_common_headers(Response& res) {
   res.set("Content-Security-Policy", bsv(kContentSecurityPolicy));
