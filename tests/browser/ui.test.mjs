@@ -236,6 +236,14 @@ try {
   await vol.locator('#subscribe').waitFor();
   await checkPage(vol, 'phone-private-page-es');
 
+  // Someone whose browser asks for Spanish (Accept-Language) gets it without a click.
+  const spanishPhone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, locale: 'es-MX' });
+  const es = await spanishPhone.newPage();
+  await es.goto(signupLink);
+  await es.getByText('¿Cómo quiere ayudar?').waitFor({ timeout: 15000 });
+  assert.equal(await es.locator('html').getAttribute('lang'), 'es');
+  await spanishPhone.close();
+
   // -- back to the coordinator: the board, a second volunteer, cancelling ----------------
   await coord.goto(`${daemon.url}/app/#/volunteers`);
   await coord.getByRole('heading', { name: 'Volunteers', level: 1 }).waitFor();
@@ -288,7 +296,7 @@ try {
   await turnoutSlot.getByRole('button', { name: /Assign Luis Ortega/ }).click();
   await flashSays(coord, 'Luis Ortega assigned.');
   await turnoutSlot.getByText('Luis Ortega').waitFor();
-  const luisStatus = turnoutSlot.getByLabel('Status');
+  const luisStatus = turnoutSlot.getByLabel('Status of Luis Ortega');
   await luisStatus.selectOption('confirmed');
   await flashSays(coord, 'Saved.');
   await checkPage(coord, 'slot-board');
@@ -316,9 +324,9 @@ try {
   await call('POST', `/api/v1/slots/${pastSlot.id}/assignments`, { volunteer_id: luis.id, status: 'attended' });
   await coord.goto(`${daemon.url}/app/#/meetings/${past.id}`);
   await coord.getByRole('heading', { name: 'Last week: budget hearing', level: 1 }).waitFor();
-  await coord.locator('#board').getByLabel('Outcome').selectOption('spoke');
+  await coord.getByLabel('Outcome for Luis Ortega').selectOption('spoke');
   await flashSays(coord, 'Saved.');
-  assert.equal(await coord.locator('#board').getByLabel('Outcome').inputValue(), 'spoke');
+  assert.equal(await coord.getByLabel('Outcome for Luis Ortega').inputValue(), 'spoke');
   await checkPage(coord, 'outcomes');
 
   await coord.goto(meetingUrl);

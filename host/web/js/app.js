@@ -318,9 +318,10 @@ async function holderRow(a, m) {
   const name = await volunteerName(a.volunteer_id);
   const statusId = `st-${a.id}`;
   const outcomeId = `oc-${a.id}`;
-  const statusSelect = h('select', { id: statusId }, ASSIGNMENT_STATUSES.map((s) => option(s, t(`status.${s}`), a.status === s)));
+  // Each menu names its person, so a screen reader on a long board knows whose it is.
+  const statusSelect = h('select', { id: statusId, 'aria-label': t('board.status_of', { name }) }, ASSIGNMENT_STATUSES.map((s) => option(s, t(`status.${s}`), a.status === s)));
   statusSelect.addEventListener('change', () => attempt(() => patch(`/api/v1/assignments/${a.id}`, { status: statusSelect.value }), t('common.saved')));
-  const outcomeSelect = h('select', { id: outcomeId }, option('', t('board.no_outcome'), !a.outcome),
+  const outcomeSelect = h('select', { id: outcomeId, 'aria-label': t('board.outcome_of', { name }) }, option('', t('board.no_outcome'), !a.outcome),
     OUTCOMES.map((o) => option(o, t(`outcome.${o}`), a.outcome === o)));
   outcomeSelect.addEventListener('change', () => attempt(() => patch(`/api/v1/assignments/${a.id}`, { outcome: outcomeSelect.value }), t('common.saved')));
   const past = new Date(m.starts_at).getTime() < Date.now();
