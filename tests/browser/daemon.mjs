@@ -27,7 +27,8 @@ export class Daemon {
     fs.writeFileSync(this.config, [
       '[server]', `listen = "127.0.0.1:${port}"`, `public_url = "http://127.0.0.1:${port}"`, '',
       '[database]', `path = "${path.join(this.dir, 'var', 'turnout.db')}"`, '',
-      '[plugins]', `dir = "${path.join(this.dir, 'plugins')}"`, '',
+      // The bundled plugins when the build names them (as `serve` would load them), else none.
+      '[plugins]', `dir = "${process.env.TURNOUT_PLUGIN_DIR || path.join(this.dir, 'plugins')}"`, '',
     ].join('\n'));
   }
 

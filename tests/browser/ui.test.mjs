@@ -359,11 +359,22 @@ try {
   }
   await checkPage(coord, 'outbox');
 
-  for (const [link, heading, name] of [['Plugins', 'Plugins', 'plugins'], ['Settings', 'Settings', 'settings']]) {
-    await coord.getByRole('link', { name: link }).click();
-    await coord.getByRole('heading', { name: heading, level: 1 }).waitFor();
-    await checkPage(coord, name);
+  await coord.getByRole('link', { name: 'Plugins' }).click();
+  await coord.getByRole('heading', { name: 'Plugins', level: 1 }).waitFor();
+  if (process.env.TURNOUT_PLUGIN_DIR && fs.existsSync(path.join(process.env.TURNOUT_PLUGIN_DIR, 'example.so'))) {
+    const row = coord.getByRole('row').filter({ hasText: 'example' });
+    await row.getByText('Running').waitFor();
+  } else {
+    await coord.getByText('No plugins found.').waitFor();
   }
+  await checkPage(coord, 'plugins');
+  await coord.getByRole('link', { name: 'Settings' }).click();
+  await coord.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+  await coord.getByLabel('Hours before each meeting').fill('48, 3');
+  await coord.getByRole('button', { name: 'Save' }).click();
+  await flashSays(coord, 'Saved.');
+  assert.equal(await coord.getByLabel('Hours before each meeting').inputValue(), '48, 3');
+  await checkPage(coord, 'settings');
   // The coordinator's app in Spanish too.
   await coord.getByRole('button', { name: 'Español' }).click();
   await coord.getByRole('heading', { name: 'Ajustes', level: 1 }).waitFor();
