@@ -288,6 +288,7 @@ try {
 
   await coord.goto(meetingUrl);
   await coord.reload();
+  await coord.getByRole('heading', { name: 'Board of Supervisors: sheriff cooperation with ICE', level: 1 }).waitFor();
   const speakerSlot = coord.locator('#board > li').first();
   await speakerSlot.getByText('Rosa Martínez').waitFor();
   await speakerSlot.locator('.badge.confirmed', { hasText: 'Confirmed' }).waitFor();
@@ -330,6 +331,7 @@ try {
   await checkPage(coord, 'outcomes');
 
   await coord.goto(meetingUrl);
+  await coord.getByRole('heading', { name: 'Board of Supervisors: sheriff cooperation with ICE', level: 1 }).waitFor();
   await coord.getByRole('button', { name: 'Cancel this meeting' }).click();
   await coord.getByRole('button', { name: 'Yes, cancel the meeting' }).click();
   await flashSays(coord, 'The meeting is cancelled.');

@@ -529,7 +529,15 @@ const ROUTES = [
 ];
 
 let lastPath = null;
-export async function route() {
+// Draws run one after another, so a slow draw can never finish after (and
+// over) a newer one: the page always shows the last place asked for.
+let drawing = Promise.resolve();
+export function route() {
+  drawing = drawing.then(draw, draw);
+  return drawing;
+}
+
+async function draw() {
   if (!state.session) return renderSignIn();
   nav.hidden = false;
   signOutButton.hidden = false;
