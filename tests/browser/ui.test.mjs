@@ -252,6 +252,7 @@ try {
   await add.getByLabel('Name').fill('Luis Ortega');
   await add.getByLabel('Mobile phone').fill(PHONE_2);
   await add.getByLabel('Tags').fill('turnout, interpreter:es');
+  await add.getByLabel('Agreed to text messages').check();  // so a cancellation notice has a way to reach him
   await add.getByRole('button', { name: 'Add a volunteer' }).click();
   await flashSays(coord, 'Volunteer added.');
   await coord.getByRole('cell', { name: 'Luis Ortega', exact: true }).waitFor();
