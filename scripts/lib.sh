@@ -12,9 +12,12 @@ TURNOUT_BUILD_PACKAGES=(
   libboost-dev libboost-program-options-dev libboost-filesystem-dev libboost-system-dev
   libsqlite3-dev sqlite3 libical-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   libtomlplusplus-dev libsodium-dev libphonenumber-dev libhowardhinnant-date-dev
-  libkainjow-mustache-dev libcsv-dev libcurl4-openssl-dev tzdata
+  libkainjow-mustache-dev libcsv-dev libcurl4-openssl-dev tzdata libqrencode-dev
 )
 TURNOUT_TEST_PACKAGES=(catch2 curl python3 python3-aiosmtpd)
+# The web UI's tests drive Debian's Chromium with npm's playwright-core
+# (tests/browser; `npm ci` installs it, never a downloaded browser).
+TURNOUT_BROWSER_TEST_PACKAGES=(chromium fonts-dejavu-core nodejs)
 TURNOUT_BENCH_PACKAGES=(libbenchmark-dev wrk python3 python3-aiosmtpd)
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -47,4 +50,14 @@ build() {
     cmake "$dir" "$@" >/dev/null
   fi
   cmake --build "$dir" -- -j "$(nproc)"
+}
+
+# ensure_browser_test_modules: playwright-core and axe-core for tests/browser,
+# exactly as package-lock.json pins them (npm ci), when node_modules is missing.
+ensure_browser_test_modules() {
+  local dir="$TURNOUT_ROOT/tests/browser"
+  [ -d "$dir/node_modules" ] && return 0
+  command -v npm >/dev/null || ensure_packages npm
+  log "installing the browser tests' npm modules"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 }

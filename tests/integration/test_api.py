@@ -78,6 +78,17 @@ ROUTES = [
     ("PATCH", "/api/v1/assignments/{id}", "coordinator"),
     ("GET", "/api/v1/public/signup/{token}", "open"),
     ("POST", "/api/v1/public/signup/{token}", "open"),
+    # the web UI's calls (issue 8)
+    ("GET", "/api/v1/volunteers/export.csv", "coordinator"),
+    ("POST", "/api/v1/volunteers/import", "coordinator"),
+    ("DELETE", "/api/v1/meetings/{id}/signup-link", "coordinator"),
+    ("GET", "/api/v1/meetings/{id}/signup-qr.svg", "viewer"),
+    ("PATCH", "/api/v1/slots/{id}", "coordinator"),
+    ("GET", "/api/v1/public/me/{token}", "open"),
+    ("POST", "/api/v1/public/me/{token}/assignments/{id}/confirm", "open"),
+    ("POST", "/api/v1/public/me/{token}/assignments/{id}/cancel", "open"),
+    ("POST", "/api/v1/public/me/{token}/feed-token", "open"),
+    ("DELETE", "/api/v1/public/me/{token}", "open"),
 ]
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -696,11 +707,14 @@ class Isolation(DaemonTest):
             ("GET", f"{API}/meetings/{m}", None),
             ("PATCH", f"{API}/meetings/{m}", {"title": "Taken over", "status": "cancelled"}),
             ("POST", f"{API}/meetings/{m}/signup-link", {}),
+            ("DELETE", f"{API}/meetings/{m}/signup-link", None),
+            ("GET", f"{API}/meetings/{m}/signup-qr.svg", None),
             ("GET", f"{API}/meetings/{m}/agenda-items", None),
             ("POST", f"{API}/meetings/{m}/agenda-items", {"title": "Planted item"}),
             ("GET", f"{API}/meetings/{m}/slots", None),
             ("POST", f"{API}/meetings/{m}/slots", {"role": "speaker", "capacity": 3}),
             ("GET", f"{API}/slots/{s}", None),
+            ("PATCH", f"{API}/slots/{s}", {"order": 9}),
             ("GET", f"{API}/slots/{s}/assignments", None),
             ("POST", f"{API}/slots/{s}/assignments", {"volunteer_id": o.vB["id"], "force": True}),
             ("GET", f"{API}/assignments/{a}", None),
@@ -838,7 +852,8 @@ class Roles(DaemonTest):
                  f"{API}/volunteers/{v['id']}/assignments", f"{API}/bodies", f"{API}/bodies/{b['id']}",
                  f"{API}/meetings", f"{API}/meetings/{m['id']}", f"{API}/meetings/{m['id']}/agenda-items",
                  f"{API}/meetings/{m['id']}/slots", f"{API}/slots/{s['id']}", f"{API}/slots/{s['id']}/assignments",
-                 f"{API}/assignments/{a['id']}", f"{API}/outbox", f"{API}/accounts", f"{API}/tokens"]
+                 f"{API}/assignments/{a['id']}", f"{API}/outbox", f"{API}/accounts", f"{API}/tokens",
+                 f"{API}/meetings/{m['id']}/signup-qr.svg"]
         for path in reads:
             with self.subTest(read=path):
                 self.assertStatus(viewer.get(path), 200)
@@ -858,6 +873,10 @@ class Roles(DaemonTest):
             ("PUT", f"{API}/groups/current/reminders", {"offsets_minutes": [60]}),
             ("POST", f"{API}/accounts", {"email": new_email(), "role": "coordinator", "password": new_password()}),
             ("GET", f"{API}/audit", None),  # the audit log is for coordinators
+            ("DELETE", f"{API}/meetings/{m['id']}/signup-link", None),
+            ("PATCH", f"{API}/slots/{s['id']}", {"order": 9}),
+            ("POST", f"{API}/volunteers/import", {"csv": "name\nX\n"}),
+            ("GET", f"{API}/volunteers/export.csv", None),  # contact data in bulk: coordinators only
         ]
         before = self.d.snapshot()
         for method, path, body in writes:
@@ -1294,7 +1313,7 @@ class BadInput(DaemonTest):
         c = self.g.coord
         for path in ("/api/v1/nothing", "/api/v2/volunteers", f"{API}/volunteers/{self.v['id']}/nothing",
                      f"{API}/volunteers/abc", f"{API}/volunteers/-1", f"{API}/volunteers/0",
-                     f"{API}/volunteers/99999999999999999999", "/", "/api/v1/volunteers//"):
+                     f"{API}/volunteers/99999999999999999999", "/nothing-here", "/api/v1/volunteers//"):  # "/" opens the web UI
             with self.subTest(path=path):
                 self.refused(c.get(path), 404, "not_found")
 
@@ -1304,7 +1323,7 @@ class BadInput(DaemonTest):
                                       ("DELETE", f"{API}/meetings", {"GET", "POST"}),
                                       ("POST", f"{API}/volunteers/{self.v['id']}", {"GET", "PATCH", "DELETE"}),
                                       ("PATCH", "/healthz", {"GET"}),
-                                      ("DELETE", f"{API}/slots/{self.s['id']}", {"GET"})):
+                                      ("DELETE", f"{API}/slots/{self.s['id']}", {"GET", "PATCH"})):
             with self.subTest(call=f"{method} {path}"):
                 res = c.request(method, path, body={"name": "x"} if method != "DELETE" else None)
                 self.refused(res, 405)
@@ -1691,6 +1710,288 @@ class PublicSignup(DaemonTest):
 
 
 # =============================================================================
+# 7b. What the web UI adds: private volunteer pages, sign-up on/off and its QR
+#     code, CSV over the API
+# =============================================================================
+
+class VolunteerPages(DaemonTest):
+    """A volunteer's private page, /me/{token}, and its JSON routes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.g = cls.make_group()
+        cls._addresses = itertools.count(1)
+
+    def setUp(self):
+        self.public = self.d.client(source=f"127.0.3.{next(self._addresses)}")
+
+    def open_meeting(self, capacity=3):
+        c = self.g.coord
+        b = self.body(c)
+        m = self.meeting(c, b["id"], title="Jail contract hearing")
+        item = self.created(c.post(f"{API}/meetings/{m['id']}/agenda-items",
+                                   {"number": "PH-2", "title": "Jail contract", "stance": "oppose"}))
+        speak = self.slot(c, m["id"], role="speaker", capacity=capacity, agenda_item_id=item["id"])
+        link = token_of(m["signup_url"])
+        note_secret(link)
+        return types.SimpleNamespace(m=m, speak=speak, link=link, item=item)
+
+    def sign_up(self, o, **fields):
+        body = {"slot_id": o.speak["id"], "name": f"Neighbor {next(_people)}", "phone": new_phone()}
+        body.update(fields)
+        res = self.public.post(f"{API}/public/signup/{o.link}", body)
+        self.assertStatus(res, 201)
+        links = res.json["links"]
+        if links:
+            note_secret(token_of(links["manage_url"]), token_of(links["feed"]["url"]))
+        return res.json
+
+    def test_a_new_person_gets_a_private_link_and_a_calendar_link_and_a_known_number_gets_neither(self):
+        o = self.open_meeting()
+        first = self.sign_up(o, email=new_email())
+        links = first["links"]
+        self.assertRegex(links["manage_url"], r"^https?://[^/]+/me/mg_[A-Za-z0-9_-]{43}$")
+        self.assertRegex(links["feed"]["url"], r"^https?://[^/]+/feeds/volunteers/fd_[A-Za-z0-9_-]+\.ics$")
+        self.assertEqual(links["feed"]["webcal_url"].split("://", 1), ["webcal", links["feed"]["url"].split("://", 1)[1]])
+        # only hashes are kept
+        stored = repr(self.d.sql("SELECT * FROM volunteer"))
+        self.assertNotIn(token_of(links["manage_url"]), stored)
+        self.assertNotIn(token_of(links["feed"]["url"]), stored)
+        # someone typing a number already on the list gets no key to that person's page
+        known = self.volunteer(self.g.coord, name="Already Known")
+        before = self.d.sql("SELECT manage_token_hash, feed_token_hash FROM volunteer WHERE id = ?", known["id"])
+        second = self.sign_up(o, phone=known["phone"], name="Someone Else")
+        self.assertIsNone(second["links"])
+        self.assertEqual(self.d.sql("SELECT manage_token_hash, feed_token_hash FROM volunteer WHERE id = ?", known["id"]),
+                         before)
+
+    def test_the_private_page_shows_upcoming_places_in_the_meetings_zone_and_no_contact_data(self):
+        o = self.open_meeting()
+        email = new_email()
+        r = self.sign_up(o, name="Rosa Privada", email=email, language="es")
+        res = self.public.get(f"{API}/public/me/{token_of(r['links']['manage_url'])}")
+        self.assertStatus(res, 200)
+        page = res.json
+        self.assertEqual(page["volunteer"], {"name": "Rosa Privada", "language": "es"})
+        [place] = page["assignments"]
+        self.assertEqual((place["id"], place["status"]), (r["assignment"]["id"], "invited"))
+        self.assertEqual(place["slot"]["role"], "speaker")
+        self.assertEqual(place["agenda_item"], {"number": "PH-2", "title": "Jail contract"})
+        self.assertEqual(place["meeting"]["title"], "Jail contract hearing")
+        self.assertTimeIn(place["meeting"]["starts_at"], "America/Los_Angeles")
+        text = res.body.decode()
+        self.assertNotIn(email, text)
+        phone = self.d.scalar("SELECT phone FROM volunteer WHERE name = 'Rosa Privada'")
+        self.assertNotIn(phone, text)
+
+    def test_a_volunteer_confirms_and_cancels_their_own_place_and_cancelling_frees_it(self):
+        o = self.open_meeting(capacity=1)
+        r = self.sign_up(o)
+        me = f"{API}/public/me/{token_of(r['links']['manage_url'])}"
+        aid = r["assignment"]["id"]
+        res = self.public.post(f"{me}/assignments/{aid}/confirm")
+        self.assertStatus(res, 200)
+        self.assertEqual(res.json, {"id": aid, "status": "confirmed"})
+        self.assertEqual(self.g.coord.get(f"{API}/assignments/{aid}").json["status"], "confirmed")
+        left = lambda: self.public.get(f"{API}/public/signup/{o.link}").json["slots"][0]["places_left"]
+        self.assertEqual(left(), 0)
+        res = self.public.post(f"{me}/assignments/{aid}/cancel")
+        self.assertStatus(res, 200)
+        self.assertEqual(res.json["status"], "cancelled")
+        self.assertEqual(left(), 1)
+        # the place went to someone else meanwhile: taking it back is 409 full, and changes nothing
+        self.sign_up(o)
+        before = self.d.snapshot()
+        self.assertError(self.public.post(f"{me}/assignments/{aid}/confirm"), 409, "full")
+        self.assertEqual(self.d.snapshot(), before)
+
+    def test_another_volunteers_place_is_404_through_my_link_and_changes_nothing(self):
+        o = self.open_meeting()
+        mine = self.sign_up(o)
+        theirs = self.sign_up(o)
+        me = f"{API}/public/me/{token_of(mine['links']['manage_url'])}"
+        before = self.d.snapshot()
+        for action in ("confirm", "cancel"):
+            with self.subTest(action=action):
+                self.assertError(self.public.post(f"{me}/assignments/{theirs['assignment']['id']}/{action}"), 404,
+                                 "not_found")
+                self.assertError(self.public.post(f"{me}/assignments/not-a-number/{action}"), 404, "not_found")
+        self.assertEqual(self.d.snapshot(), before)
+
+    def test_a_wrong_token_is_404_on_every_private_route_and_changes_nothing(self):
+        o = self.open_meeting()
+        r = self.sign_up(o)
+        aid = r["assignment"]["id"]
+        before = self.d.snapshot()
+        for token in ("mg_" + "A" * 43, "su_" + "A" * 43, token_of(o.m["signup_url"]), "x", "mg_%00"):
+            me = f"{API}/public/me/{token}"
+            for method, path in (("GET", me), ("POST", f"{me}/assignments/{aid}/confirm"),
+                                 ("POST", f"{me}/assignments/{aid}/cancel"), ("POST", f"{me}/feed-token"),
+                                 ("DELETE", me)):
+                with self.subTest(call=f"{method} {path}"):
+                    self.assertError(self.public.request(method, path, body={} if method == "POST" else None), 404,
+                                     "not_found")
+        self.assertEqual(self.d.snapshot(), before)
+
+    def test_a_new_calendar_link_from_the_private_page_replaces_the_old_one(self):
+        o = self.open_meeting()
+        r = self.sign_up(o)
+        me = f"{API}/public/me/{token_of(r['links']['manage_url'])}"
+        res = self.public.post(f"{me}/feed-token")
+        self.assertStatus(res, 201)
+        note_secret(token_of(res.json["url"]))
+        self.assertRegex(res.json["url"], r"/feeds/volunteers/fd_[A-Za-z0-9_-]+\.ics$")
+        self.assertTrue(res.json["webcal_url"].startswith("webcal://"))
+        self.assertNotEqual(token_of(res.json["url"]), token_of(r["links"]["feed"]["url"]))
+
+    def test_delete_my_data_erases_the_volunteer_and_the_link_stops_working(self):
+        o = self.open_meeting()
+        phone, email = new_phone(), new_email()
+        r = self.sign_up(o, phone=phone, email=email, name="Gone Soon")
+        me = f"{API}/public/me/{token_of(r['links']['manage_url'])}"
+        res = self.public.delete(me)
+        self.assertStatus(res, 204)
+        self.assertEqual(self.d.sql("SELECT id FROM volunteer WHERE phone = ? OR email = ?", phone, email), [])
+        a = self.g.coord.get(f"{API}/assignments/{r['assignment']['id']}").json
+        self.assertEqual((a["volunteer_id"], a["status"]), (None, "cancelled"))
+        self.assertError(self.public.get(me), 404, "not_found")
+        self.assertError(self.public.delete(me), 404, "not_found")
+
+
+class SignupLinkAndQr(DaemonTest):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.g = cls.make_group()
+
+    def test_turning_sign_up_off_retires_the_link_and_turning_it_on_makes_a_new_one(self):
+        c = self.g.coord
+        m = self.meeting(c, self.body(c)["id"])
+        old = token_of(m["signup_url"])
+        res = c.delete(f"{API}/meetings/{m['id']}/signup-link")
+        self.assertStatus(res, 200)
+        self.assertIsNone(res.json["signup_url"])
+        self.assertIsNone(c.get(f"{API}/meetings/{m['id']}").json["signup_url"])
+        self.assertError(self.d.client().get(f"{API}/public/signup/{old}"), 404, "not_found")
+        self.assertError(c.get(f"{API}/meetings/{m['id']}/signup-qr.svg"), 404, "not_found")
+        on = c.post(f"{API}/meetings/{m['id']}/signup-link").json
+        self.assertNotEqual(token_of(on["signup_url"]), old)
+        self.assertStatus(self.d.client().get(f"{API}/public/signup/{token_of(on['signup_url'])}"), 200)
+        # turning it off twice is fine; an unknown meeting is 404
+        self.assertStatus(c.delete(f"{API}/meetings/{m['id']}/signup-link"), 200)
+        self.assertError(c.delete(f"{API}/meetings/987654/signup-link"), 404, "not_found")
+
+    def test_the_qr_code_is_an_svg_drawn_by_the_daemon_and_changes_with_the_link(self):
+        c = self.g.coord
+        m = self.meeting(c, self.body(c)["id"], title="Budget <hearing> & vote")
+        res = self.g.viewer.get(f"{API}/meetings/{m['id']}/signup-qr.svg")
+        self.assertStatus(res, 200)
+        self.assertEqual(res.header("Content-Type"), "image/svg+xml")
+        self.assertEqual(res.header("X-Content-Type-Options"), "nosniff")
+        svg = res.body.decode()
+        self.assertTrue(svg.startswith("<svg xmlns=\"http://www.w3.org/2000/svg\""), svg[:80])
+        self.assertIn("<path", svg)
+        self.assertIn("Budget &lt;hearing&gt; &amp; vote", svg)  # the title is escaped, never markup
+        self.assertNotIn("<script", svg)
+        self.assertNotIn(token_of(m["signup_url"]), svg)  # drawn as modules, not written out
+        c.post(f"{API}/meetings/{m['id']}/signup-link")
+        self.assertNotEqual(self.g.viewer.get(f"{API}/meetings/{m['id']}/signup-qr.svg").body.decode(), svg)
+
+
+class SlotOrder(DaemonTest):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.g = cls.make_group()
+
+    def test_a_slot_moves_in_the_speaking_order_and_nothing_else_changes(self):
+        c = self.g.coord
+        m = self.meeting(c, self.body(c)["id"])
+        a = self.slot(c, m["id"], order=1, capacity=4)
+        b = self.slot(c, m["id"], order=2)
+        res = c.patch(f"{API}/slots/{a['id']}", {"order": 3})
+        self.assertStatus(res, 200)
+        self.assertEqual(res.json, dict(a, order=3))
+        orders = {s["id"]: s["order"] for s in self.assertList(c.get(f"{API}/meetings/{m['id']}/slots"))}
+        self.assertEqual(orders, {a["id"]: 3, b["id"]: 2})
+
+    def test_a_bad_order_is_refused_naming_the_field_and_changes_nothing(self):
+        c = self.g.coord
+        m = self.meeting(c, self.body(c)["id"])
+        s = self.slot(c, m["id"], order=1)
+        before = self.d.snapshot()
+        for body, field in (({}, "order"), ({"order": "first"}, "order"), ({"order": -1}, "order"),
+                            ({"order": 2, "capacity": 9}, "capacity")):
+            with self.subTest(body=body):
+                self.assertError(c.patch(f"{API}/slots/{s['id']}", body), 422, "invalid", field)
+        self.assertError(c.request("PATCH", f"{API}/slots/{s['id']}", raw="order=2", content_type="text/plain"), 400,
+                         "malformed")
+        self.assertError(c.patch(f"{API}/slots/987654", {"order": 2}), 404, "not_found")
+        self.assertEqual(self.d.snapshot(), before)
+
+
+class CsvOverTheApi(DaemonTest):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.g = cls.make_group()
+
+    def csv(self, *rows):
+        return "name,phone,email,tags\r\n" + "".join(",".join(r) + "\r\n" for r in rows)
+
+    def test_a_dry_run_checks_every_row_and_imports_nothing(self):
+        before = self.d.snapshot()
+        text = self.csv(("Ana", new_phone(), new_email(), "speaker"), ("Beto", new_phone(), "", ""))
+        res = self.g.coord.post(f"{API}/volunteers/import", {"csv": text, "dry_run": True})
+        self.assertStatus(res, 200)
+        self.assertEqual(res.json, {"imported": 0, "valid_rows": 2, "dry_run": True})
+        self.assertEqual(self.d.snapshot(), before)
+        res = self.g.coord.post(f"{API}/volunteers/import", {"csv": text})
+        self.assertEqual(res.json, {"imported": 2, "valid_rows": 2, "dry_run": False})
+        names = {v["name"] for v in self.assertList(self.g.coord.get(f"{API}/volunteers"))}
+        self.assertLessEqual({"Ana", "Beto"}, names)
+
+    def test_bad_lines_are_named_without_their_values_and_nothing_is_imported(self):
+        bad_email = "not-an-email"
+        text = self.csv(("Good Row", new_phone(), "", ""), ("", new_phone(), "", ""), ("Bad Mail", "", bad_email, ""))
+        before = self.d.snapshot()
+        for dry_run in (True, False):
+            res = self.g.coord.post(f"{API}/volunteers/import", {"csv": text, "dry_run": dry_run})
+            err = self.assertError(res, 422, "invalid", "csv")
+            problems = err["problems"]
+            self.assertTrue(any("line 3" in p for p in problems), problems)
+            self.assertTrue(any("line 4" in p for p in problems), problems)
+            self.assertNotIn(bad_email, " ".join(problems))
+        self.assertEqual(self.d.snapshot(), before)
+
+    def test_a_missing_or_wrong_body_is_refused_and_changes_nothing(self):
+        before = self.d.snapshot()
+        self.assertError(self.g.coord.post(f"{API}/volunteers/import", {}), 422, "invalid", "csv")
+        self.assertError(self.g.coord.post(f"{API}/volunteers/import", {"csv": 5}), 422, "invalid", "csv")
+        self.assertError(self.g.coord.post(f"{API}/volunteers/import", {"csv": "name\nA\n", "dryrun": True}), 422,
+                         "invalid", "dryrun")
+        self.assertError(self.g.coord.post(f"{API}/volunteers/import", raw="name\nA\n", content_type="text/csv"), 400,
+                         "malformed")
+        self.assertEqual(self.d.snapshot(), before)
+
+    def test_the_export_is_csv_that_imports_back(self):
+        g = self.make_group("Export Group")
+        self.volunteer(g.coord, name="Export Me", email=new_email(), tags=["speaker", "interpreter:es"])
+        res = g.coord.get(f"{API}/volunteers/export.csv")
+        self.assertStatus(res, 200)
+        self.assertTrue(res.header("Content-Type").startswith("text/csv"))
+        self.assertIn("attachment", res.header("Content-Disposition"))
+        text = res.body.decode()
+        self.assertTrue(text.startswith('"name"') or text.startswith("name"), text[:60])
+        self.assertIn("Export Me", text)
+        other = self.make_group("Import Group")
+        res = other.coord.post(f"{API}/volunteers/import", {"csv": text})
+        self.assertStatus(res, 200)
+        self.assertEqual(res.json["imported"], 1)
+
+
+# =============================================================================
 # 8. Durability
 # =============================================================================
 
@@ -2011,7 +2312,7 @@ class AfterTheWholeSuite(unittest.TestCase):
         self.assertGreater(len(daemon.SECRETS), 100)
         leaked = sorted(s for s in daemon.SECRETS if s in logs)
         self.assertEqual(leaked, [], "personal data or secrets in the log")
-        for pattern in (r"\b(tk|ss|su|cs|fd)_[A-Za-z0-9_-]{16,}", r"\+1\d{10}", r"[\w.+-]+@example\.org",
+        for pattern in (r"\b(tk|ss|su|cs|fd|mg)_[A-Za-z0-9_-]{16,}", r"\+1\d{10}", r"[\w.+-]+@example\.org",
                         r"Bearer \S+", r"\?\S*="):
             self.assertIsNone(re.search(pattern, logs), f"the log holds {pattern}")
 
@@ -2025,8 +2326,9 @@ class AfterTheWholeSuite(unittest.TestCase):
         self.assertEqual(missing, [])
 
 
-SUITE_ORDER = [Resources, Isolation, Roles, Sessions, BadInput, Capacity, PublicSignup, Durability, Server,
-               Digests, AfterTheWholeSuite]
+SUITE_ORDER = [Resources, Isolation, Roles, Sessions, BadInput, Capacity, PublicSignup, VolunteerPages, SignupLinkAndQr,
+               SlotOrder, CsvOverTheApi, Durability, Server, Digests,
+               AfterTheWholeSuite]
 
 
 def load_tests(loader, tests, pattern):

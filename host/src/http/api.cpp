@@ -6,6 +6,7 @@
 
 #include "http/auth.hpp"
 #include "http/metrics.hpp"
+#include "http/web.hpp"
 #include "plugins/loader.hpp"
 #include "plugins/routes.hpp"
 #include "security/secrets.hpp"
@@ -337,6 +338,7 @@ void Api::handle(Request&& request_in, const Peer& peer, Reply reply) {
   };
   if (path.empty() || path.front() != '/') return fail(bh::status::bad_request, "malformed", "bad request target");
   if (handle_plugin_route(*request, peer, reply, start)) return;
+  if (auto page = serve_web(*request)) return finish(*request, page->route, start, std::move(page->response), reply);
 
   // Route: the pattern's literal segments must match; {x} takes any segment.
   auto parts = split_path(path);

@@ -4,6 +4,7 @@
 #include "domain/time.hpp"
 #include "http/json.hpp"
 #include "http/paging.hpp"
+#include "http/qr.hpp"
 #include "store/assignments.hpp"
 #include "store/meetings.hpp"
 
@@ -104,6 +105,25 @@ void add_meeting_routes(Api& api) {
             });
           });
 
+  api.add(bh_verb::delete_, "/api/v1/meetings/{id}/signup-link", Access::coordinator,
+          "Turn public sign-up off: the link stops working until a new one is made", [](Call& call) -> Outcome {
+            auto group_id = call.group_id();
+            auto id = call.id(0);
+            auto url = call.api.public_url();
+            return Deferred([group_id, id, url](const store::Context& ctx) {
+              store::close_signup_link(ctx, group_id, id);
+              return ok(to_json(store::get_meeting(ctx.db, group_id, id), url));
+            });
+          });
+  api.add(bh_verb::get, "/api/v1/meetings/{id}/signup-qr.svg", Access::viewer,
+          "The public sign-up link as a QR code (SVG), drawn by the daemon", [](Call& call) -> Outcome {
+            auto m = store::get_meeting(call.db, call.group_id(), call.id(0));
+            if (m.signup_token.empty()) throw Error(ErrorCode::not_found, "public sign-up is off for this meeting");
+            auto svg = qr_svg(call.api.public_url() + "/signup/" + m.signup_token, "QR code: " + m.title);
+            return Answer{beast_http::status::ok, json(std::move(svg)),
+                          {{"Content-Type", "image/svg+xml"}, {"Content-Security-Policy", "default-src 'none'"}}};
+          });
+
   api.add(bh_verb::get, "/api/v1/meetings/{id}/agenda-items", Access::viewer, "A meeting's agenda items",
           [](Call& call) -> Outcome {
             json items = json::array();
@@ -141,6 +161,18 @@ void add_meeting_routes(Api& api) {
   api.add(bh_verb::get, "/api/v1/slots/{id}", Access::viewer, "One slot", [](Call& call) -> Outcome {
     return ok(slot_json(call.db, store::get_slot(call.db, call.group_id(), call.id(0))));
   });
+  api.add(bh_verb::patch, "/api/v1/slots/{id}", Access::coordinator, "Move a slot in the speaking order (order)",
+          [](Call& call) -> Outcome {
+            const auto body = call.json();
+            JsonReader r(body, {"order"});
+            auto order = r.integer("order");
+            if (!order) throw invalid("order", "the slot's place in the speaking order: order");
+            auto group_id = call.group_id();
+            auto id = call.id(0);
+            return Deferred([group_id, id, order = *order](const store::Context& ctx) {
+              return ok(slot_json(ctx.db, store::set_slot_order(ctx, group_id, id, order)));
+            });
+          });
 }
 
 }  // namespace turnout::http

@@ -1,6 +1,9 @@
 // Volunteers: list, create, read, change, erase, and their calendar link.
 #include <boost/beast/http.hpp>
 
+#include <sstream>
+
+#include "cli/csv_volunteers.hpp"
 #include "http/json.hpp"
 #include "http/paging.hpp"
 #include "store/assignments.hpp"
@@ -11,19 +14,6 @@ namespace turnout::http {
 
 using bh_verb = boost::beast::http::verb;
 using nlohmann::json;
-
-namespace {
-
-// The feed URL: https for apps that take a link, webcal for one-tap subscribe.
-json feed_links(const std::string& public_url, const std::string& token) {
-  std::string url = public_url + "/feeds/volunteers/" + token + ".ics";
-  std::string webcal = url;
-  auto scheme = webcal.find("://");
-  if (scheme != std::string::npos) webcal = "webcal" + webcal.substr(scheme);
-  return {{"url", url}, {"webcal_url", webcal}};
-}
-
-}  // namespace
 
 void add_volunteer_routes(Api& api) {
   api.add(bh_verb::get, "/api/v1/volunteers", Access::viewer, "Volunteers of your group (?q= part of a name, ?tag=)",
@@ -46,6 +36,45 @@ void add_volunteer_routes(Api& api) {
       return created(to_json(store::create_volunteer(ctx, group, draft)));
     });
   });
+  // Before /volunteers/{id}: the router takes the first pattern that fits.
+  api.add(bh_verb::get, "/api/v1/volunteers/export.csv", Access::coordinator,
+          "Every volunteer as CSV, the columns the import reads", [](Call& call) -> Outcome {
+            std::ostringstream out;
+            cli::export_volunteers_csv(call.db, call.group(), out);
+            return Answer{beast_http::status::ok, json(out.str()),
+                          {{"Content-Type", "text/csv; charset=utf-8"},
+                           {"Content-Disposition", "attachment; filename=\"volunteers.csv\""}}};
+          });
+  api.add(bh_verb::post, "/api/v1/volunteers/import", Access::coordinator,
+          "Import volunteers from CSV, all rows or none; dry_run checks and names bad lines", [](Call& call) -> Outcome {
+            const auto body = call.json();
+            JsonReader r(body, {"csv", "dry_run"});
+            auto csv = r.string("csv");
+            if (!csv || csv->empty()) throw invalid("csv", "the CSV text, header line first");
+            bool dry_run = r.boolean("dry_run").value_or(false);
+            auto group = call.group();
+            return Deferred([csv = *csv, dry_run, group](const store::Context& ctx) {
+              struct DryRun {};
+              std::size_t n = 0;
+              try {
+                // A dry run imports inside a savepoint and then rolls it back.
+                ctx.db.write([&] {
+                  n = cli::import_volunteers_csv(ctx, group, csv);
+                  if (dry_run) throw DryRun{};
+                });
+              } catch (const DryRun&) {
+              } catch (const cli::CsvImportError& e) {
+                return Answer{beast_http::status::unprocessable_entity,
+                              json{{"error",
+                                    {{"code", "invalid"},
+                                     {"message", "the file was refused; nothing was imported"},
+                                     {"field", "csv"},
+                                     {"problems", e.problems()}}}},
+                              {}};
+              }
+              return ok({{"imported", dry_run ? 0 : n}, {"valid_rows", n}, {"dry_run", dry_run}});
+            });
+          });
   api.add(bh_verb::get, "/api/v1/volunteers/{id}", Access::viewer, "One volunteer", [](Call& call) -> Outcome {
     return ok(to_json(store::get_volunteer(call.db, call.group_id(), call.id(0))));
   });

@@ -100,6 +100,14 @@ json optional_value(const std::optional<T>& v) {
 }
 }  // namespace
 
+json feed_links(const std::string& public_url, const std::string& token) {
+  std::string url = public_url + "/feeds/volunteers/" + token + ".ics";
+  std::string webcal = url;
+  auto scheme = webcal.find("://");
+  if (scheme != std::string::npos) webcal = "webcal" + webcal.substr(scheme);
+  return {{"url", url}, {"webcal_url", webcal}};
+}
+
 json to_json(const domain::Group& g) {
   return {{"id", g.id},
           {"name", g.name},

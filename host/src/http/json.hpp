@@ -37,6 +37,9 @@ class JsonReader {
 };
 
 std::string rfc3339(domain::Time t, const std::string& timezone);
+// A volunteer's calendar feed: {url} for apps that take a link, {webcal_url}
+// for one-tap subscribe.
+nlohmann::json feed_links(const std::string& public_url, const std::string& token);
 nlohmann::json to_json(const domain::Group& g);
 nlohmann::json to_json(const domain::Account& a);
 nlohmann::json to_json(const domain::Volunteer& v);

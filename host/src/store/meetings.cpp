@@ -241,6 +241,14 @@ std::string rotate_signup_token(const Context& ctx, domain::Id group_id, domain:
   return token;
 }
 
+void close_signup_link(const Context& ctx, domain::Id group_id, domain::Id meeting_id) {
+  ctx.db.write([&] {
+    get_meeting(ctx.db, group_id, meeting_id);
+    ctx.db.query("UPDATE meeting SET signup_token = NULL, updated_at = ? WHERE id = ?", ctx.now(), meeting_id).run();
+    audit(ctx, group_id, "meeting.signup_link_closed", "meeting", meeting_id);
+  });
+}
+
 domain::AgendaItem create_agenda_item(const Context& ctx, domain::Id group_id, domain::Id meeting_id,
                                       const domain::AgendaItemDraft& draft) {
   domain::AgendaItem item = domain::validate_agenda_item(draft);
@@ -314,6 +322,17 @@ std::vector<domain::Slot> list_slots(Database& db, domain::Id group_id, domain::
                     meeting_id);
   while (q.step()) out.push_back(read_slot(q));
   return out;
+}
+
+domain::Slot set_slot_order(const Context& ctx, domain::Id group_id, domain::Id id, int order) {
+  if (order < 0 || order > 100000) throw invalid("order", "order is a number from 0 to 100000");
+  return ctx.db.write([&] {
+    domain::Slot s = get_slot(ctx.db, group_id, id);
+    ctx.db.query("UPDATE slot SET \"order\" = ?, updated_at = ? WHERE id = ?", order, ctx.now(), id).run();
+    s.order = order;
+    audit(ctx, group_id, "slot.reordered", "slot", id);
+    return s;
+  });
 }
 
 }  // namespace turnout::store

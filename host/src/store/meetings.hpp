@@ -42,6 +42,9 @@ domain::Meeting create_imported_meeting(const Context& ctx, domain::Id group_id,
 std::optional<domain::Meeting> find_meeting_by_signup_token(Database& db, std::string_view token);
 // A new public sign-up link for the meeting; the old one stops working.
 std::string rotate_signup_token(const Context& ctx, domain::Id group_id, domain::Id meeting_id);
+// Turns public sign-up off: the link stops working and the meeting has none
+// until rotate_signup_token makes a new one.
+void close_signup_link(const Context& ctx, domain::Id group_id, domain::Id meeting_id);
 
 domain::AgendaItem create_agenda_item(const Context& ctx, domain::Id group_id, domain::Id meeting_id,
                                       const domain::AgendaItemDraft& draft);
@@ -50,5 +53,7 @@ std::vector<domain::AgendaItem> list_agenda_items(Database& db, domain::Id group
 domain::Slot create_slot(const Context& ctx, domain::Id group_id, domain::Id meeting_id, const domain::SlotDraft& draft);
 domain::Slot get_slot(Database& db, domain::Id group_id, domain::Id id);
 std::vector<domain::Slot> list_slots(Database& db, domain::Id group_id, domain::Id meeting_id);
+// Moves a slot in its meeting's speaking order (the slot board's up and down).
+domain::Slot set_slot_order(const Context& ctx, domain::Id group_id, domain::Id id, int order);
 
 }  // namespace turnout::store

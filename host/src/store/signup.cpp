@@ -45,6 +45,10 @@ PublicSignupResult sign_up_publicly(const Context& ctx, std::string_view signup_
     if (get_slot(ctx.db, group.id, s.slot_id).meeting_id != meeting->id) throw not_found("slot");
     Context as_volunteer{ctx.db, ctx.clock, domain::Actor::volunteer(volunteer_id)};
     result.assignment = claim_slot(as_volunteer, group.id, claim);
+    if (result.new_volunteer) {
+      result.manage_token = rotate_manage_token(as_volunteer, group.id, volunteer_id);
+      result.feed_token = rotate_feed_token(as_volunteer, group.id, volunteer_id);
+    }
     return result;
   });
 }

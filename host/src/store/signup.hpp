@@ -21,6 +21,12 @@ struct PublicSignupResult {
   domain::Assignment assignment;
   domain::Meeting meeting;
   bool new_volunteer = false;
+  // Set only when this sign-up created the volunteer: their private page's
+  // token and a calendar-feed token, each shown once. A number already on
+  // the group's list gets neither, or anyone typing someone's phone would
+  // reach that person's page and calendar.
+  std::optional<std::string> manage_token;
+  std::optional<std::string> feed_token;
 };
 
 // Someone who gives the phone of an existing volunteer is placed as that

@@ -238,4 +238,28 @@ std::optional<domain::Volunteer> find_volunteer_by_feed_token(Database& db, std:
   return read_volunteer(q);
 }
 
+std::string rotate_manage_token(const Context& ctx, domain::Id group_id, domain::Id id) {
+  std::string token = security::new_token("mg_");
+  std::string hash = security::hash_token(token);
+  ctx.db.write([&] {
+    get_volunteer(ctx.db, group_id, id);
+    ctx.db
+        .query("UPDATE volunteer SET manage_token_hash = ?, updated_at = ? WHERE id = ?",
+               Blob(reinterpret_cast<const unsigned char*>(hash.data()), hash.size()), ctx.now(), id)
+        .run();
+    audit(ctx, group_id, "volunteer.manage_token_rotated", "volunteer", id);
+  });
+  return token;
+}
+
+std::optional<domain::Volunteer> find_volunteer_by_manage_token(Database& db, std::string_view token) {
+  // Only tokens of our own shape get as far as a query.
+  if (!token.starts_with("mg_") || token.size() > 64) return std::nullopt;
+  std::string hash = security::hash_token(token);
+  auto q = db.query(fmt::format("SELECT {} FROM volunteer v WHERE v.manage_token_hash = ?", kColumns),
+                    Blob(reinterpret_cast<const unsigned char*>(hash.data()), hash.size()));
+  if (!q.step()) return std::nullopt;
+  return read_volunteer(q);
+}
+
 }  // namespace turnout::store

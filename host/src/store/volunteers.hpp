@@ -54,4 +54,10 @@ std::optional<domain::Volunteer> find_volunteer_by_phone(Database& db, domain::I
 std::optional<domain::Volunteer> find_volunteer_by_email(Database& db, domain::Id group_id, std::string_view email);
 std::optional<domain::Volunteer> find_volunteer_by_feed_token(Database& db, std::string_view token);
 
+// A new private "manage" token (/me/{token}) for the volunteer; the old one
+// stops working. Only its hash is kept.
+std::string rotate_manage_token(const Context& ctx, domain::Id group_id, domain::Id id);
+// The volunteer behind a manage token, in any group (the token is the key).
+std::optional<domain::Volunteer> find_volunteer_by_manage_token(Database& db, std::string_view token);
+
 }  // namespace turnout::store
