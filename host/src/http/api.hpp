@@ -30,11 +30,13 @@ class Writer;
 namespace turnout::plugins {
 class PluginSet;
 class RouteTable;
+class Calendars;
 }  // namespace turnout::plugins
 
 namespace turnout::http {
 
 class Metrics;
+class FeedCache;
 class LoginLimiter;
 class AddressRateLimit;
 
@@ -124,6 +126,9 @@ class Api {
   // answers GET /api/v1/plugins. Both outlive the server's threads.
   void attach_plugins(plugins::PluginSet* set, plugins::RouteTable* routes);
   const plugins::PluginSet* plugin_set() const { return plugin_set_; }
+  // Calendar feeds: /feeds/... are rendered by the plugin that registered
+  // with Host::add_calendar (http/feeds.cpp). Outlives the server's threads.
+  void attach_calendars(plugins::Calendars* calendars);
 
  private:
   struct Match;
@@ -131,6 +136,8 @@ class Api {
   // Serves /plugins/NAME/PATH; false when the path is not a plugin's.
   bool handle_plugin_route(const Request& request, const Peer& peer, const Reply& reply,
                            std::chrono::steady_clock::time_point start);
+  // Serves GET/HEAD /feeds/...; false when the path is not a feed's.
+  bool handle_feed(const Request& request, const Reply& reply, std::chrono::steady_clock::time_point start);
   void finish(const Request& request, const std::string& route, std::chrono::steady_clock::time_point start,
               Response&& response, const Reply& reply);
 
@@ -144,6 +151,8 @@ class Api {
   std::unique_ptr<AddressRateLimit> public_signup_limit_;
   plugins::PluginSet* plugin_set_ = nullptr;
   plugins::RouteTable* plugin_routes_ = nullptr;
+  plugins::Calendars* calendars_ = nullptr;
+  std::unique_ptr<FeedCache> feed_cache_;
 };
 
 // Route tables, one per concern (api_*.cpp).
@@ -153,6 +162,7 @@ void add_volunteer_routes(Api& api);
 void add_meeting_routes(Api& api);
 void add_assignment_routes(Api& api);
 void add_public_routes(Api& api);
+void add_feed_routes(Api& api);
 
 // The status an error code answers with.
 beast_http::status status_of(ErrorCode code);

@@ -44,6 +44,7 @@ PluginInfo inspect(const std::filesystem::path& file);
 // What the host lends every plugin.
 class EventBus;
 class Jobs;
+class Calendars;
 
 // What the host lends every plugin. The pointers may be null when a plugin
 // is only being checked (plugins check): then those services answer
@@ -56,6 +57,7 @@ struct Services {
   store::Writer* writer = nullptr;
   EventBus* events = nullptr;
   Jobs* jobs = nullptr;
+  Calendars* calendars = nullptr;  // the calendar renderer's slot (Host::add_calendar)
 };
 
 class PluginSet {
