@@ -14,8 +14,10 @@ TURNOUT_BUILD_PACKAGES=(
   libtomlplusplus-dev libsodium-dev libphonenumber-dev libhowardhinnant-date-dev
   libkainjow-mustache-dev libcsv-dev libcurl4-openssl-dev tzdata
 )
-TURNOUT_TEST_PACKAGES=(catch2 curl python3)
-TURNOUT_BENCH_PACKAGES=(libbenchmark-dev wrk python3)
+# (and node with npm: Debian's nodejs + npm when no node is installed yet;
+# scripts/test checks, so a node from elsewhere is kept)
+TURNOUT_TEST_PACKAGES=(catch2 curl python3 python3-icalendar)
+TURNOUT_BENCH_PACKAGES=(libbenchmark-dev wrk python3 nginx)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
