@@ -63,6 +63,7 @@ ROUTES = [
     ("GET", "/api/v1/bodies", "viewer"),
     ("POST", "/api/v1/bodies", "coordinator"),
     ("GET", "/api/v1/bodies/{id}", "viewer"),
+    ("PATCH", "/api/v1/bodies/{id}", "coordinator"),
     ("GET", "/api/v1/meetings", "viewer"),
     ("POST", "/api/v1/meetings", "coordinator"),
     ("GET", "/api/v1/meetings/{id}", "viewer"),
@@ -697,6 +698,7 @@ class Isolation(DaemonTest):
             ("POST", f"{API}/volunteers/{v}/feed-token", {}),
             ("GET", f"{API}/volunteers/{v}/assignments", None),
             ("GET", f"{API}/bodies/{b}", None),
+            ("PATCH", f"{API}/bodies/{b}", {"feed_public": True}),
             ("GET", f"{API}/meetings/{m}", None),
             ("PATCH", f"{API}/meetings/{m}", {"title": "Taken over", "status": "cancelled"}),
             ("POST", f"{API}/meetings/{m}/signup-link", {}),
@@ -2019,7 +2021,11 @@ class CalendarFeeds(DaemonTest):
         cls.g = cls.make_group()
 
     def test_each_feed_answers_a_calendar_to_a_client_without_credentials(self):
-        b = self.body(self.g.coord, feed_public=True)
+        b = self.body(self.g.coord)
+        self.assertFalse(b["feed_public"])
+        res = self.g.coord.patch(f"{API}/bodies/{b['id']}", {"feed_public": True})
+        self.assertStatus(res, 200)
+        self.assertEqual(res.json, {**b, "feed_public": True})
         m = self.meeting(self.g.coord, b["id"])
         v = self.volunteer(self.g.coord)
         self.assign(self.g.coord, self.slot(self.g.coord, m["id"])["id"], v["id"])

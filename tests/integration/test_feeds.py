@@ -246,6 +246,13 @@ class Feeds(unittest.TestCase):
         self.assertEqual(self.fetch(f"/feeds/bodies/{hidden['id']}.ics").status, 404)
         res = self.fetch(f"/feeds/bodies/{public['id']}.ics")
         self.assertEqual(res.status, 200, res)
+        # publishing and withdrawing through the API, effective at once
+        self.assertEqual(self.ok(self.c.patch(f"{API}/bodies/{hidden['id']}", {"feed_public": True}))["feed_public"], True)
+        self.assertEqual(self.fetch(f"/feeds/bodies/{hidden['id']}.ics").status, 200)
+        self.ok(self.c.patch(f"{API}/bodies/{hidden['id']}", {"feed_public": False}))
+        self.assertEqual(self.fetch(f"/feeds/bodies/{hidden['id']}.ics").status, 404)
+        self.assertEqual(self.c.patch(f"{API}/bodies/{hidden['id']}", {"name": "Renamed"}).status, 422)
+        self.assertEqual(self.c.patch(f"{API}/bodies/{hidden['id']}", {"feed_public": "yes"}).status, 422)
         text = res.body.decode().replace("\r\n ", "")
         self.assertIn("Open hearing", text)
         self.assertNotIn("Closed hearing", text)

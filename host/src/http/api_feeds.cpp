@@ -4,8 +4,10 @@
 // what reaches these handlers is a path of the wrong shape.
 #include <boost/beast/http.hpp>
 
+#include "http/json.hpp"
 #include "http/paging.hpp"
 #include "store/feeds.hpp"
+#include "store/meetings.hpp"
 
 namespace turnout::http {
 
@@ -28,6 +30,19 @@ Outcome no_such_calendar(Call&) { throw Error(ErrorCode::not_found, "no such cal
 }  // namespace
 
 void add_feed_routes(Api& api) {
+  api.add(bh_verb::patch, "/api/v1/bodies/{id}", Access::coordinator,
+          "Publish or withdraw the body's public calendar feed (feed_public)", [](Call& call) -> Outcome {
+            auto body = call.json();
+            JsonReader r(body, {"feed_public"});
+            auto feed_public = r.boolean("feed_public");
+            if (!feed_public) throw invalid("feed_public", "send feed_public: true or false");
+            auto group_id = call.group_id();
+            auto id = call.id(0);
+            return Deferred([group_id, id, published = *feed_public](const store::Context& ctx) {
+              store::set_body_feed_public(ctx, group_id, id, published);
+              return ok(to_json(store::get_body(ctx.db, group_id, id)));
+            });
+          });
   api.add(bh_verb::post, "/api/v1/groups/current/feed-token", Access::coordinator,
           "A new link to the group's calendar (meetings and agenda, no person named); the old one stops working",
           [](Call& call) -> Outcome {
