@@ -641,6 +641,9 @@ class Ical final : public Plugin {
   Status start(Host& host, std::string& error) override {
     int alarm = alarm_from(host.config(), error);
     if (alarm < 0) return Status::failed;
+    // libical sets up its UTC zone on first use; do it here, on one thread,
+    // before renders run on several.
+    icaltimezone_get_utc_timezone();
     renderer_ = std::make_unique<Renderer>(host, alarm);
     calendar_ = host.add_calendar([r = renderer_.get()](const FeedRequest& request, Feed& feed, std::string& why) {
       return r->render(request, feed, why);
