@@ -219,3 +219,19 @@ TEST_CASE("only one calendar renderer at a time; a second plugin is refused with
       holder);
   CHECK(calendars.render({}, feed, error) == plugins::Calendars::Result::failed);
 }
+
+TEST_CASE("the ical plugin refuses an alarm it cannot honour, naming the key and what is allowed") {
+  for (const char* bad : {"alarm_minutes = -5", "alarm_minutes = 99999", "alarm_minutes = \"soon\""}) {
+    test::TempDir dir;
+    config::Config config;
+    config.plugin_sections["ical"] = bad;
+    domain::ManualClock clock{test::test_epoch()};
+    plugins::RouteTable routes;
+    plugins::Calendars calendars;
+    plugins::PluginSet set{{config, clock, routes, nullptr, nullptr, nullptr, nullptr, &calendars}};
+    auto info = set.load(std::filesystem::path(TURNOUT_PLUGIN_DIR) / "ical.so");
+    CHECK(info.state == "failed");
+    CHECK(contains(info.reason, "alarm_minutes must be a whole number"));
+    CHECK_FALSE(calendars.available());
+  }
+}
