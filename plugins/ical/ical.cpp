@@ -659,6 +659,9 @@ class Ical final : public Plugin {
   void stop() override {
     calendar_.reset();
     renderer_.reset();
+    // libical keeps the zone list it read for the builtin zones in globals;
+    // give it back before the library is unloaded with us.
+    icaltimezone_free_builtin_timezones();
   }
 
  private:

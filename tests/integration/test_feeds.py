@@ -79,9 +79,11 @@ class Feeds(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.d.stop()
+        code, took = cls.d.stop()
         cls.d.cleanup()
         cls.tmp.cleanup()
+        if code != 0:
+            raise AssertionError(f"turnoutd did not stop cleanly on SIGTERM: exit {code} after {took:.1f}s")
 
     # -- helpers ----------------------------------------------------------------
 
