@@ -80,6 +80,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=32)
     a = ap.parse_args()
+    # nginx reads paths in its config from its prefix: give it absolute ones.
+    a.work, a.db, a.plugins = (os.path.abspath(p) for p in (a.work, a.db, a.plugins))
     os.makedirs(a.work, exist_ok=True)
 
     # The volunteer with the most assignments, and a coordinator of their group.
