@@ -14,11 +14,13 @@ TURNOUT_BUILD_PACKAGES=(
   libtomlplusplus-dev libsodium-dev libphonenumber-dev libhowardhinnant-date-dev
   libkainjow-mustache-dev libcsv-dev libcurl4-openssl-dev tzdata libqrencode-dev
 )
-TURNOUT_TEST_PACKAGES=(catch2 curl python3 python3-aiosmtpd)
+# (and node with npm: Debian's nodejs + npm when no node is installed yet;
+# scripts/test checks, so a node from elsewhere is kept)
+TURNOUT_TEST_PACKAGES=(catch2 curl python3 python3-aiosmtpd python3-icalendar)
 # The web UI's tests drive Debian's Chromium with npm's playwright-core
 # (tests/browser; `npm ci` installs it, never a downloaded browser).
 TURNOUT_BROWSER_TEST_PACKAGES=(chromium fonts-dejavu-core nodejs)
-TURNOUT_BENCH_PACKAGES=(libbenchmark-dev wrk python3 python3-aiosmtpd)
+TURNOUT_BENCH_PACKAGES=(libbenchmark-dev wrk python3 python3-aiosmtpd nginx)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -52,12 +54,14 @@ build() {
   cmake --build "$dir" -- -j "$(nproc)"
 }
 
-# ensure_browser_test_modules: playwright-core and axe-core for tests/browser,
-# exactly as package-lock.json pins them (npm ci), when node_modules is missing.
-ensure_browser_test_modules() {
-  local dir="$TURNOUT_ROOT/tests/browser"
+# ensure_npm_modules DIR: the npm modules DIR's package-lock.json pins
+# (npm ci), when DIR/node_modules is missing: playwright-core and axe-core
+# for tests/browser, Mozilla's ical.js for tests/ical. Debian's nodejs and
+# npm come only when no npm is installed (a node from elsewhere is kept).
+ensure_npm_modules() {
+  local dir="$TURNOUT_ROOT/$1"
   [ -d "$dir/node_modules" ] && return 0
-  command -v npm >/dev/null || ensure_packages npm
-  log "installing the browser tests' npm modules"
+  command -v npm >/dev/null || ensure_packages nodejs npm
+  log "npm ci in $1"
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 }

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import threading
 import time
 import types
@@ -38,6 +39,7 @@ ROUTES = [
     ("GET", "/api/v1/openapi.json", "open"),
     ("GET", "/api/v1/groups/current", "viewer"),
     ("PUT", "/api/v1/groups/current/reminders", "coordinator"),
+    ("POST", "/api/v1/groups/current/feed-token", "coordinator"),
     ("GET", "/api/v1/outbox", "viewer"),
     ("GET", "/api/v1/audit", "coordinator"),
     ("GET", "/api/v1/plugins", "viewer"),
@@ -62,6 +64,7 @@ ROUTES = [
     ("GET", "/api/v1/bodies", "viewer"),
     ("POST", "/api/v1/bodies", "coordinator"),
     ("GET", "/api/v1/bodies/{id}", "viewer"),
+    ("PATCH", "/api/v1/bodies/{id}", "coordinator"),
     ("GET", "/api/v1/meetings", "viewer"),
     ("POST", "/api/v1/meetings", "coordinator"),
     ("GET", "/api/v1/meetings/{id}", "viewer"),
@@ -89,6 +92,9 @@ ROUTES = [
     ("POST", "/api/v1/public/me/{token}/assignments/{id}/cancel", "open"),
     ("POST", "/api/v1/public/me/{token}/feed-token", "open"),
     ("DELETE", "/api/v1/public/me/{token}", "open"),
+    ("GET", "/feeds/volunteers/{token}.ics", "open"),
+    ("GET", "/feeds/groups/{token}.ics", "open"),
+    ("GET", "/feeds/bodies/{id}.ics", "open"),
 ]
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -638,18 +644,20 @@ class Resources(DaemonTest):
         self.assertEqual(res.json["next"], None)
         self.assertIsInstance(res.json["items"], list)
 
-    # These three calls arrive with the plugin host (issue 4: GET /plugins),
-    # the calendar plugin (issue 5: the group feed token) and the email
-    # plugin (issue 7: digests). Until then this fails as expected; when they
-    # land, unittest reports an unexpected success and this marker must go.
-    @unittest.expectedFailure
-    def test_the_calls_in_the_spec_table_for_group_feeds_digests_and_plugins_are_served(self):
-        # SPEC §3: POST /groups/current/feed-token -> 201 {url, webcal_url};
-        # POST /digests/run -> 202; resources include `plugins`.
+    def test_a_new_group_feed_token_gives_a_https_and_a_webcal_link_and_replaces_the_old_one(self):
+        # SPEC §3: POST /groups/current/feed-token -> 201 {url, webcal_url}
         res = self.g.coord.post(f"{API}/groups/current/feed-token")
         self.assertStatus(res, 201, "POST /groups/current/feed-token")
-        self.assertTrue(res.json["url"].endswith(".ics") and res.json["webcal_url"].startswith("webcal://"))
-        note_secret(token_of(res.json["url"]))
+        first = res.json
+        note_secret(token_of(first["url"]))
+        self.assertRegex(first["url"], r"^https?://[^/]+/feeds/groups/gf_[A-Za-z0-9_-]+\.ics$")
+        self.assertEqual(first["webcal_url"], "webcal://" + first["url"].split("://", 1)[1])
+        second = self.g.coord.post(f"{API}/groups/current/feed-token").json
+        note_secret(token_of(second["url"]))
+        self.assertNotEqual(token_of(first["url"]), token_of(second["url"]))
+        stored = repr(self.d.sql('SELECT * FROM "group" WHERE slug = ?', self.g.slug))
+        self.assertNotIn(token_of(second["url"]), stored)
+        self.assertError(self.g.viewer.post(f"{API}/groups/current/feed-token"), 403)
         self.assertList(self.g.coord.get(f"{API}/plugins"))
 
     def test_digests_run_says_plainly_when_no_digest_plugin_is_running(self):
@@ -704,6 +712,7 @@ class Isolation(DaemonTest):
             ("POST", f"{API}/volunteers/{v}/feed-token", {}),
             ("GET", f"{API}/volunteers/{v}/assignments", None),
             ("GET", f"{API}/bodies/{b}", None),
+            ("PATCH", f"{API}/bodies/{b}", {"feed_public": True}),
             ("GET", f"{API}/meetings/{m}", None),
             ("PATCH", f"{API}/meetings/{m}", {"title": "Taken over", "status": "cancelled"}),
             ("POST", f"{API}/meetings/{m}/signup-link", {}),
@@ -2274,7 +2283,7 @@ class Digests(DaemonTest):
     """POST /digests/run with a digest plugin loaded (the listener fixture
     counts its runs per group; the email plugin's own test checks the mail)."""
 
-    daemon_options = {"plugins": [os.path.join(os.environ["TURNOUT_PLUGIN_FIXTURES"], "listener.so")]}
+    daemon_options = {"plugins": [os.path.join(os.environ.get("TURNOUT_PLUGIN_FIXTURES", "."), "listener.so")]}
 
     def runs(self, g):
         res = g.viewer.get("/plugins/listener/digests")
@@ -2312,7 +2321,7 @@ class AfterTheWholeSuite(unittest.TestCase):
         self.assertGreater(len(daemon.SECRETS), 100)
         leaked = sorted(s for s in daemon.SECRETS if s in logs)
         self.assertEqual(leaked, [], "personal data or secrets in the log")
-        for pattern in (r"\b(tk|ss|su|cs|fd|mg)_[A-Za-z0-9_-]{16,}", r"\+1\d{10}", r"[\w.+-]+@example\.org",
+        for pattern in (r"\b(tk|ss|su|cs|fd|mg|gf)_[A-Za-z0-9_-]{16,}", r"\+1\d{10}", r"[\w.+-]+@example\.org",
                         r"Bearer \S+", r"\?\S*="):
             self.assertIsNone(re.search(pattern, logs), f"the log holds {pattern}")
 
@@ -2326,8 +2335,43 @@ class AfterTheWholeSuite(unittest.TestCase):
         self.assertEqual(missing, [])
 
 
+class CalendarFeeds(DaemonTest):
+    """The /feeds/... routes with the bundled ical plugin; test_feeds.py
+    checks what they serve in depth."""
+
+    @classmethod
+    def setUpClass(cls):
+        _started_classes.add(cls.__name__)
+        cls.d = Daemon()
+        plugin = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(daemon.TURNOUTD))), "plugins", "ical.so")
+        os.makedirs(os.path.join(cls.d.dir, "plugins"), exist_ok=True)
+        shutil.copy(plugin, os.path.join(cls.d.dir, "plugins", "ical.so"))
+        cls.d.start()
+        cls._slugs = itertools.count(1)
+        cls.g = cls.make_group()
+
+    def test_each_feed_answers_a_calendar_to_a_client_without_credentials(self):
+        b = self.body(self.g.coord)
+        self.assertFalse(b["feed_public"])
+        res = self.g.coord.patch(f"{API}/bodies/{b['id']}", {"feed_public": True})
+        self.assertStatus(res, 200)
+        self.assertEqual(res.json, {**b, "feed_public": True})
+        m = self.meeting(self.g.coord, b["id"])
+        v = self.volunteer(self.g.coord)
+        self.assign(self.g.coord, self.slot(self.g.coord, m["id"])["id"], v["id"])
+        vurl = self.g.coord.post(f"{API}/volunteers/{v['id']}/feed-token").json["url"]
+        gurl = self.g.coord.post(f"{API}/groups/current/feed-token").json["url"]
+        note_secret(token_of(vurl), token_of(gurl))
+        anon = self.d.client()
+        for path in (urllib.parse.urlparse(vurl).path, urllib.parse.urlparse(gurl).path, f"/feeds/bodies/{b['id']}.ics"):
+            res = anon.get(path)
+            self.assertStatus(res, 200, path)
+            self.assertEqual(res.header("Content-Type"), "text/calendar; charset=utf-8")
+            self.assertTrue(res.body.startswith(b"BEGIN:VCALENDAR\r\n"))
+
+
 SUITE_ORDER = [Resources, Isolation, Roles, Sessions, BadInput, Capacity, PublicSignup, VolunteerPages, SignupLinkAndQr,
-               SlotOrder, CsvOverTheApi, Durability, Server, Digests,
+               SlotOrder, CsvOverTheApi, Durability, Server, Digests, CalendarFeeds,
                AfterTheWholeSuite]
 
 

@@ -198,6 +198,7 @@ struct AgendaItemView {
   std::string title;
   std::string matter;  // the body's own reference
   std::string stance;  // the group's: support, oppose, neutral
+  std::int64_t updated_at = 0;
 };
 
 struct SlotView {
@@ -236,6 +237,40 @@ struct AssignmentView {
   std::optional<AgendaItemView> agenda_item;
   MeetingView meeting;
 };
+
+// ---- Calendar feeds (capability::calendar) --------------------------------
+// The host serves GET /feeds/volunteers/{token}.ics, /feeds/groups/{token}.ics
+// and /feeds/bodies/{id}.ics. It owns everything around the text: it checks
+// the token (or that the body's feed is public), keeps the rendered bytes
+// until the group's data changes, answers If-None-Match/If-Modified-Since
+// with 304 and sets the headers. A calendar plugin only renders, and only
+// one renders at a time.
+
+enum class FeedKind : std::int32_t {
+  volunteer,  // id: the volunteer; their own assignments and deadlines
+  group,      // id: the group; its upcoming meetings, no person named
+  body,       // id: the body; the same, for a body whose feed is public
+};
+
+struct FeedRequest {
+  FeedKind kind = FeedKind::volunteer;
+  std::int64_t group_id = 0;  // the group that owns what is asked for
+  std::int64_t id = 0;        // the volunteer, the group or the body
+  std::int64_t now = 0;       // Unix seconds: choose the window from this, not the clock
+};
+
+struct Feed {
+  std::string text;                // the whole iCalendar object, UTF-8 with CRLF line ends
+  std::int64_t last_modified = 0;  // Unix seconds: the newest update time of what is in it
+  // Unix seconds after which the same data renders differently with time
+  // alone (an event leaving the window); 0 when only a change of data does.
+  std::int64_t expires_at = 0;
+};
+
+// Fills `feed` and returns true, or sets `error` (for the log: no personal
+// data) and returns false. Runs on the HTTP threads, several at once.
+using CalendarRenderer = std::function<bool(const FeedRequest&, Feed& feed, std::string& error)>;
+// ---------------------------------------------------------------------------
 
 // The daemon's services for one plugin. Every method is safe to call from
 // the plugin's hooks and handlers; none throws.
@@ -326,6 +361,10 @@ class BOOST_SYMBOL_VISIBLE Host {
   // /api/v1/digests/run); the plugin keeps its own schedule with every().
   // Make it idempotent per period: a second run must not send twice.
   virtual Handle add_digest(std::function<void(std::int64_t group_id)> runner) noexcept = 0;
+  // Calendar feeds (see "Calendar feeds" above): makes `renderer` the one
+  // that renders /feeds/... Null when another plugin's renderer is
+  // registered already (the log says whose).
+  virtual Handle add_calendar(CalendarRenderer renderer) noexcept = 0;
 
  protected:
   ~Host() = default;  // plugins never delete the host

@@ -20,6 +20,7 @@
 #include "domain/error.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
+#include "plugins/calendars.hpp"
 #include "plugins/dispatch.hpp"
 #include "plugins/loader.hpp"
 #include "security/secrets.hpp"
@@ -263,10 +264,13 @@ int cmd_serve(const po::variables_map&, const config::Config& c) {
   plugins::Jobs jobs;
   plugins::Digests digests(jobs);
   api.attach_digests(&digests);
-  plugins::PluginSet plugin_set({c, system_clock, plugin_routes, &reads, &writer, &events, &jobs, &digests});
+  plugins::Calendars calendars;
+  plugins::PluginSet plugin_set(
+      {c, system_clock, plugin_routes, &reads, &writer, &events, &jobs, &digests, &calendars});
   set_for_reports = &plugin_set;
   plugin_set.load_all();
   api.attach_plugins(&plugin_set, &plugin_routes);
+  api.attach_calendars(&calendars);
   {
     http::Server server(options, [&api](http::Request&& req, const http::Peer& peer, http::Reply reply) {
       api.handle(std::move(req), peer, std::move(reply));

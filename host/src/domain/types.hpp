@@ -125,6 +125,7 @@ struct AgendaItem {
   std::string title;
   std::string matter;
   Stance stance = Stance::neutral;
+  Time updated_at{};
 };
 
 struct Slot {

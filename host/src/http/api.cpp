@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/auth.hpp"
+#include "http/feeds.hpp"
 #include "http/metrics.hpp"
 #include "http/web.hpp"
 #include "plugins/loader.hpp"
@@ -172,13 +173,15 @@ Api::Api(const config::Config& config, store::Writer& writer, store::ReadPool& r
       clock_(clock),
       metrics_(std::make_unique<Metrics>()),
       login_limiter_(std::make_unique<LoginLimiter>()),
-      public_signup_limit_(std::make_unique<AddressRateLimit>(config.server.public_signups_per_minute)) {
+      public_signup_limit_(std::make_unique<AddressRateLimit>(config.server.public_signups_per_minute)),
+      feed_cache_(std::make_unique<FeedCache>()) {
   add_system_routes(*this);
   add_account_routes(*this);
   add_volunteer_routes(*this);
   add_meeting_routes(*this);
   add_assignment_routes(*this);
   add_public_routes(*this);
+  add_feed_routes(*this);
 }
 
 Api::~Api() = default;
@@ -338,6 +341,7 @@ void Api::handle(Request&& request_in, const Peer& peer, Reply reply) {
   };
   if (path.empty() || path.front() != '/') return fail(bh::status::bad_request, "malformed", "bad request target");
   if (handle_plugin_route(*request, peer, reply, start)) return;
+  if (handle_feed(*request, reply, start)) return;
   if (auto page = serve_web(*request)) return finish(*request, page->route, start, std::move(page->response), reply);
 
   // Route: the pattern's literal segments must match; {x} takes any segment.

@@ -31,11 +31,13 @@ namespace turnout::plugins {
 class PluginSet;
 class RouteTable;
 class Digests;
+class Calendars;
 }  // namespace turnout::plugins
 
 namespace turnout::http {
 
 class Metrics;
+class FeedCache;
 class LoginLimiter;
 class AddressRateLimit;
 
@@ -127,6 +129,9 @@ class Api {
   const plugins::PluginSet* plugin_set() const { return plugin_set_; }
   void attach_digests(plugins::Digests* digests) { digests_ = digests; }
   plugins::Digests* digests() const { return digests_; }
+  // Calendar feeds: /feeds/... are rendered by the plugin that registered
+  // with Host::add_calendar (http/feeds.cpp). Outlives the server's threads.
+  void attach_calendars(plugins::Calendars* calendars);
 
  private:
   struct Match;
@@ -134,6 +139,8 @@ class Api {
   // Serves /plugins/NAME/PATH; false when the path is not a plugin's.
   bool handle_plugin_route(const Request& request, const Peer& peer, const Reply& reply,
                            std::chrono::steady_clock::time_point start);
+  // Serves GET/HEAD /feeds/...; false when the path is not a feed's.
+  bool handle_feed(const Request& request, const Reply& reply, std::chrono::steady_clock::time_point start);
   void finish(const Request& request, const std::string& route, std::chrono::steady_clock::time_point start,
               Response&& response, const Reply& reply);
 
@@ -148,6 +155,8 @@ class Api {
   plugins::PluginSet* plugin_set_ = nullptr;
   plugins::RouteTable* plugin_routes_ = nullptr;
   plugins::Digests* digests_ = nullptr;
+  plugins::Calendars* calendars_ = nullptr;
+  std::unique_ptr<FeedCache> feed_cache_;
 };
 
 // Route tables, one per concern (api_*.cpp).
@@ -157,6 +166,7 @@ void add_volunteer_routes(Api& api);
 void add_meeting_routes(Api& api);
 void add_assignment_routes(Api& api);
 void add_public_routes(Api& api);
+void add_feed_routes(Api& api);
 
 // The status an error code answers with.
 beast_http::status status_of(ErrorCode code);

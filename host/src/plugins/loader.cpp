@@ -15,6 +15,7 @@
 #include "domain/error.hpp"
 #include "domain/local_time.hpp"
 #include "domain/time.hpp"
+#include "plugins/calendars.hpp"
 #include "plugins/dispatch.hpp"
 #include "plugins/queries.hpp"
 #include "store/groups.hpp"
@@ -356,6 +357,23 @@ class PluginHost final : public plugin::Host {
     try {
       if (!services_.digests) return inert();
       return services_.digests->add(name_, std::move(runner));
+    } catch (...) {
+      return nullptr;
+    }
+  }
+
+  plugin::Handle add_calendar(plugin::CalendarRenderer renderer) noexcept override {
+    try {
+      // Only being checked (plugins check): accept, so a calendar plugin
+      // checks as running; nothing will call it.
+      if (!services_.calendars) return std::make_unique<plugin::Registration>();
+      std::string holder;
+      auto handle = services_.calendars->add(name_, std::move(renderer), holder);
+      if (!handle)
+        log(plugin::LogLevel::error,
+            holder.empty() ? std::string("add_calendar(): an empty renderer was refused")
+                           : fmt::format("add_calendar() refused: plugin {} renders the calendar feeds already", holder));
+      return handle;
     } catch (...) {
       return nullptr;
     }

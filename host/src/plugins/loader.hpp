@@ -45,6 +45,7 @@ PluginInfo inspect(const std::filesystem::path& file);
 class EventBus;
 class Jobs;
 class Digests;
+class Calendars;
 
 // What the host lends every plugin. The pointers may be null when a plugin
 // is only being checked (plugins check): then reads answer nothing, writes
@@ -58,6 +59,7 @@ struct Services {
   EventBus* events = nullptr;
   Jobs* jobs = nullptr;
   Digests* digests = nullptr;
+  Calendars* calendars = nullptr;  // the calendar renderer's slot (Host::add_calendar)
 };
 
 class PluginSet {

@@ -38,7 +38,7 @@ plugin::MeetingView meeting_view(const domain::Meeting& m, const domain::Body& b
 }
 
 plugin::AgendaItemView item_view(const domain::AgendaItem& a) {
-  return {a.id, a.meeting_id, a.number, a.title, a.matter, std::string(domain::to_string(a.stance))};
+  return {a.id, a.meeting_id, a.number, a.title, a.matter, std::string(domain::to_string(a.stance)), unix(a.updated_at)};
 }
 
 plugin::SlotView slot_view(store::Database& db, const domain::Slot& s) {

@@ -1,5 +1,7 @@
 #include "store/journal.hpp"
 
+#include "store/feeds.hpp"
+
 namespace turnout::store {
 
 void audit(const Context& ctx, std::optional<domain::Id> group_id, std::string_view action,
@@ -20,6 +22,9 @@ void record_event(const Context& ctx, domain::Id group_id, std::string_view type
              ctx.now(), group_id, type, entity_kind, entity_id,
              payload.is_null() ? std::string("{}") : payload.dump())
       .run();
+  // Rendered calendar feeds of the group go stale the moment this commits,
+  // before the writer answers the request: the next fetch renders anew.
+  ctx.db.after_commit([group_id] { bump_group_generation(group_id); });
 }
 
 std::vector<DomainEvent> events_after(Database& db, domain::Id after_id, int limit) {

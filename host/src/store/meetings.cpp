@@ -127,6 +127,7 @@ domain::Body create_body(const Context& ctx, const domain::Group& group, const d
         .run();
     b.id = ctx.db.last_insert_rowid();
     audit(ctx, b.group_id, "body.created", "body", b.id);
+    record_event(ctx, b.group_id, "body.created", "body", b.id);
     return b;
   });
 }
@@ -262,6 +263,7 @@ domain::AgendaItem create_agenda_item(const Context& ctx, domain::Id group_id, d
             meeting_id, item.number, item.title, item.matter, domain::to_string(item.stance), ctx.now(), ctx.now())
         .run();
     item.id = ctx.db.last_insert_rowid();
+    item.updated_at = to_time(ctx.now());
     audit(ctx, group_id, "agenda_item.created", "agenda_item", item.id);
     record_event(ctx, group_id, "agenda_item.created", "agenda_item", item.id, {{"meeting_id", meeting_id}});
     return item;
@@ -271,12 +273,12 @@ domain::AgendaItem create_agenda_item(const Context& ctx, domain::Id group_id, d
 std::vector<domain::AgendaItem> list_agenda_items(Database& db, domain::Id group_id, domain::Id meeting_id) {
   get_meeting(db, group_id, meeting_id);
   std::vector<domain::AgendaItem> out;
-  auto q = db.query("SELECT id, meeting_id, number, title, matter, stance FROM agenda_item WHERE meeting_id = ? "
-                    "ORDER BY id",
+  auto q = db.query("SELECT id, meeting_id, number, title, matter, stance, updated_at FROM agenda_item "
+                    "WHERE meeting_id = ? ORDER BY id",
                     meeting_id);
   while (q.step())
     out.push_back({q.int64(0), q.int64(1), q.text(2), q.text(3), q.text(4),
-                   domain::parse_stance(q.text(5)).value_or(domain::Stance::neutral)});
+                   domain::parse_stance(q.text(5)).value_or(domain::Stance::neutral), to_time(q.int64(6))});
   return out;
 }
 

@@ -212,6 +212,7 @@ std::string rotate_feed_token(const Context& ctx, domain::Id group_id, domain::I
                Blob(reinterpret_cast<const unsigned char*>(hash.data()), hash.size()), ctx.now(), id)
         .run();
     audit(ctx, group_id, "volunteer.feed_token_rotated", "volunteer", id);
+    record_event(ctx, group_id, "volunteer.feed_token_rotated", "volunteer", id);
   });
   return token;
 }
