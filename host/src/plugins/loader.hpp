@@ -23,6 +23,9 @@ namespace turnout::store {
 class ReadPool;
 class Writer;
 }
+namespace turnout::delivery {
+class Delivery;
+}
 
 namespace turnout::plugins {
 
@@ -56,6 +59,7 @@ struct Services {
   store::Writer* writer = nullptr;
   EventBus* events = nullptr;
   Jobs* jobs = nullptr;
+  delivery::Delivery* delivery = nullptr;  // notification channels; null: refused
 };
 
 class PluginSet {
