@@ -297,7 +297,7 @@ struct ChannelMessage {
   std::string subject;
   std::string body;
   std::string kind;     // MessageKind's name, or empty for a message a plugin enqueued itself
-  int attempts = 0;     // attempts before this one
+  int attempts = 0;     // send: attempts before this one; reconcile: including the one in flight
   std::string provider_id;  // set when a previous attempt got one
 };
 

@@ -110,6 +110,9 @@ void add_system_routes(Api& api) {
             f.status = call.query_value("status").value_or("");
             auto rows = store::list_outbox(call.db, call.group_id(), f);
             auto id_or_null = [](const std::optional<domain::Id>& id) { return id ? json(*id) : json(nullptr); };
+            auto time_or_null = [](const std::optional<domain::Time>& t) {
+              return t ? json(domain::format_rfc3339_utc(*t)) : json(nullptr);
+            };
             return ok(page_of(
                 rows, f.limit,
                 [&](const store::OutboxMessage& m) {
@@ -124,7 +127,15 @@ void add_system_routes(Api& api) {
                               {"status", m.status},
                               {"attempts", m.attempts},
                               {"last_error", m.last_error},
-                              {"provider_id", m.provider_id}};
+                              {"provider_id", m.provider_id},
+                              {"kind", m.kind},
+                              {"meeting_id", id_or_null(m.meeting_id)},
+                              {"assignment_id", id_or_null(m.assignment_id)},
+                              {"encoding", m.encoding},
+                              {"segments", m.segments ? json(*m.segments) : json(nullptr)},
+                              {"next_attempt_at", time_or_null(m.next_attempt_at)},
+                              {"sent_at", time_or_null(m.sent_at)},
+                              {"delivered_at", time_or_null(m.delivered_at)}};
                 },
                 [](const store::OutboxMessage& m) { return std::to_string(m.id); }));
           });
