@@ -237,15 +237,19 @@ bool valid_number(const std::string& e164) {
   return util->IsValidNumber(n);
 }
 
-fs::path message_file(const fs::path& dir, std::int64_t id) { return dir / (std::to_string(id) + ".sms"); }
+// One file per attempt, ID-ATTEMPT.sms: a message sent twice would show as
+// two files, so the tests can count exactly-once at the transport.
+fs::path message_file(const fs::path& dir, std::int64_t id, int attempt) {
+  return dir / (std::to_string(id) + "-" + std::to_string(attempt) + ".sms");
+}
 
 // Writes the file whole or not at all (a temp file, fsync, rename, fsync of
 // the folder): after a crash the file exists exactly when it was sent.
 SendResult send_file(const Settings& s, const ChannelMessage& m) {
   std::error_code ec;
   fs::create_directories(s.dir, ec);
-  auto final_path = message_file(s.dir, m.id);
-  auto tmp = s.dir / (std::to_string(m.id) + ".sms.tmp");
+  auto final_path = message_file(s.dir, m.id, m.attempts + 1);
+  auto tmp = s.dir / (std::to_string(m.id) + ".tmp");
   auto seg = count_segments(m.body);
   std::string content = "To: " + m.recipient + "\nFrom: " + s.from + "\nKey: " + m.idempotency_key +
                         "\nEncoding: " + std::string(turnout::sms::encoding_name(seg)) +
@@ -381,7 +385,9 @@ class Sms final : public Plugin {
     spec.reconcile = [this](const ChannelMessage& m) {
       // Files tell exactly; a gateway may or may not have taken it.
       if (settings_.transport == "file")
-        return fs::exists(message_file(settings_.dir, m.id)) ? ReconcileOutcome::sent : ReconcileOutcome::not_sent;
+        // The row counts the attempt that was in flight.
+        return fs::exists(message_file(settings_.dir, m.id, m.attempts)) ? ReconcileOutcome::sent
+                                                                          : ReconcileOutcome::not_sent;
       return ReconcileOutcome::unknown;
     };
     channel_ = host.add_channel(std::move(spec));
