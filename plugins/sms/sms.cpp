@@ -69,6 +69,12 @@ const std::map<std::pair<std::string, std::string>, std::string>& templates() {
       {{"confirmation_request", "es"},
        "{{group}}: te anotamos para {{what}} el {{when}} en {{where}}: {{role}}{{#item}}, tema {{item}}{{/item}}"
        "{{#minutes}}, {{minutes}} min{{/minutes}}. ¿Puedes ir? Responde SI o NO."},
+      // Short forms, used when the full text would take more than two
+      // segments (a title or a place with á, í, ó or ú makes it UCS-2).
+      {{"reminder_short", "en"}, "{{group}}: {{what}} {{when}}. You: {{role}}. STOP to opt out."},
+      {{"reminder_short", "es"}, "{{group}}: {{what}} el {{when}}. Tu papel: {{role}}. STOP para salir."},
+      {{"confirmation_request_short", "en"}, "{{group}}: {{what}} {{when}}, {{role}}. Can you? Reply YES or NO."},
+      {{"confirmation_request_short", "es"}, "{{group}}: {{what}} el {{when}}, {{role}}. ¿Puedes? Responde SI o NO."},
       {{"meeting_cancelled", "en"},
        "{{group}}: {{what}} {{when}} is CANCELLED. Nothing to do; we will tell you if it is set again."},
       {{"meeting_cancelled", "es"},
@@ -152,12 +158,25 @@ std::string role_name(const std::string& role, bool es) {
   return es ? it->second.second : it->second.first;
 }
 
+RenderedMessage render_as(const MessageIntent& in, const std::string& kind);
+
+// Reminders and requests keep to two segments: the full wording when it
+// fits, else the short one (a group's own template is taken as it is).
 RenderedMessage render(const MessageIntent& in) {
+  const std::string kind = kind_name(in.kind);
+  RenderedMessage full = render_as(in, kind);
+  if (!full.ok || full.segments <= 2 || !in.template_override.empty() ||
+      (in.kind != MessageKind::reminder && in.kind != MessageKind::confirmation_request))
+    return full;
+  RenderedMessage short_form = render_as(in, kind + "_short");
+  return short_form.ok ? short_form : full;
+}
+
+RenderedMessage render_as(const MessageIntent& in, const std::string& kind) {
   RenderedMessage out;
   const bool es = in.language.starts_with("es");
   const std::string lang = es ? "es" : "en";
-  const std::string kind = kind_name(in.kind);
-  std::string source = in.template_override;
+  std::string source = kind.ends_with("_short") ? std::string() : in.template_override;
   if (source.empty()) {
     auto it = templates().find({kind, lang});
     if (it == templates().end()) {

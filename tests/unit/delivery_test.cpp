@@ -232,7 +232,7 @@ TEST_CASE("delivery reports move a sent message to delivered or failed, by the p
   CHECK(count(w, "delivered") == 1);  // a late failure report never undoes a delivery
 }
 
-TEST_CASE("SMS segments: GSM-7 up to 160 then 153 each, UCS-2 up to 70 then 67; á í ó ú force UCS-2") {
+TEST_CASE("SMS segments: GSM-7 up to 160 then 153 each, UCS-2 up to 70 then 67, and á í ó ú force UCS-2") {
   using turnout::sms::count_segments;
   CHECK(count_segments(std::string(160, 'a')).count == 1);
   CHECK(count_segments(std::string(161, 'a')).count == 2);
