@@ -12,9 +12,9 @@ TURNOUT_BUILD_PACKAGES=(
   libboost-dev libboost-program-options-dev libboost-filesystem-dev libboost-system-dev
   libsqlite3-dev sqlite3 libical-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   libtomlplusplus-dev libsodium-dev libphonenumber-dev libhowardhinnant-date-dev
-  libkainjow-mustache-dev libcsv-dev libcurl4-openssl-dev tzdata
+  libkainjow-mustache-dev libcsv-dev libcurl4-openssl-dev libssl-dev tzdata
 )
-TURNOUT_TEST_PACKAGES=(catch2 curl python3)
+TURNOUT_TEST_PACKAGES=(catch2 curl python3 kannel kannel-extras)
 TURNOUT_BENCH_PACKAGES=(libbenchmark-dev wrk python3)
 
 log() { printf '==> %s\n' "$*" >&2; }
