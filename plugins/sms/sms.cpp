@@ -26,6 +26,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -492,7 +493,12 @@ class Sms final : public Plugin {
 
   HttpResponse kannel_inbound(const HttpRequest& r) {
     if (!kannel_secret_ok(r)) return text(403, "forbidden\n");
-    InboundMessage m{value_of(r.query, "from"), value_of(r.query, "to"), value_of(r.query, "text"), ""};
+    // smsbox encodes a space in %a as '+' (and a '+' as %2B); the host keeps
+    // '+' literal in queries, so spaces come back here. A '+' the person
+    // typed cannot be told from a space any more: it reads as a space.
+    std::string words = value_of(r.query, "text");
+    std::replace(words.begin(), words.end(), '+', ' ');
+    InboundMessage m{value_of(r.query, "from"), value_of(r.query, "to"), words, ""};
     if (m.from.empty()) return text(400, "from is required\n");
     auto result = host_->inbound("sms", m);
     if (!result.error.empty()) return text(400, "refused\n");

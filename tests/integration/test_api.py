@@ -38,6 +38,7 @@ ROUTES = [
     ("GET", "/api/v1/groups/current", "viewer"),
     ("PUT", "/api/v1/groups/current/reminders", "coordinator"),
     ("GET", "/api/v1/outbox", "viewer"),
+    ("GET", "/api/v1/replies", "viewer"),
     ("GET", "/api/v1/audit", "coordinator"),
     ("GET", "/api/v1/plugins", "viewer"),
     ("POST", "/api/v1/session", "open"),
@@ -597,6 +598,7 @@ class Resources(DaemonTest):
 
     def test_the_outbox_lists_by_status_and_the_audit_log_pages_without_contact_data(self):
         self.assertList(self.g.coord.get(f"{API}/outbox"))
+        self.assertList(self.g.viewer.get(f"{API}/replies"))
         self.assertList(self.g.coord.get(query(f"{API}/outbox", status="pending")))
         self.assertError(self.g.coord.get(query(f"{API}/outbox", status="lost")), 422, "invalid", "status")
         v = self.volunteer(self.g.coord, email=new_email())

@@ -99,7 +99,7 @@ class Clocked:
             if not cursor:
                 return items
 
-    def wait_for(self, predicate, what, timeout=10):
+    def wait_for(self, predicate, what, timeout=30):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = predicate()
@@ -273,6 +273,14 @@ class ReminderTests(Clocked, unittest.TestCase):
         self.assertIn("confirmed", thanks["body"])
         self.assertEqual(len([x for x in self.outbox() if x["kind"] == "reply_received"
                               and x["volunteer_id"] == v["id"]]), 1)
+
+    def test_5_anything_else_is_kept_for_the_coordinator(self):
+        q = urllib.parse.urlencode({"from": "+14155552691", "to": "+15555550100", "text": "Llego 10 min tarde"},
+                                   quote_via=urllib.parse.quote)
+        self.assertEqual(self.d.client().get(f"/plugins/sms/inbound/kannel?{q}&secret={SECRET}").status, 200)
+        replies = self.c.get(f"{API}/replies?limit=100").json["items"]
+        self.assertEqual([r["handled_as"] for r in replies if r["body"] == "Llego 10 min tarde"], ["other"])
+        self.assertIn("confirm", [r["handled_as"] for r in replies])
 
     def test_9_no_log_line_holds_a_number_or_a_text(self):
         log = self.d.log()

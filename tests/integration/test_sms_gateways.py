@@ -137,12 +137,12 @@ class KannelTests(GatewayBase, unittest.TestCase):
         # Sent, then delivered: the fake centre acknowledges, bearerbox calls
         # the dlr-url with status 1.
         ask = self.wait_for(self.message(kind="confirmation_request", assignment_id=a["id"], status="delivered"),
-                            "the request through Kannel and its delivery report", timeout=20)
+                            "the request through Kannel and its delivery report", timeout=45)
         self.assertEqual(ask["encoding"], "UCS-2")
         self.assertLessEqual(ask["segments"], 2, ask)  # the short form, as the full one takes three
         self.assertEqual(ask["provider_id"], str(ask["id"]))
         got = self.wait_for(lambda: len(self.smsc_got()) >= ask["segments"] and self.smsc_got(),
-                            "the fake SMS centre to get it", timeout=20)
+                            "the fake SMS centre to get it", timeout=45)
         self.assertEqual(len(got), ask["segments"], got)  # one part per segment counted
         self.assertIn("+14155552671", got[0])
         # UTF-16BE, URL-encoded: "Sesi\u00f3n".
@@ -153,15 +153,22 @@ class KannelTests(GatewayBase, unittest.TestCase):
         self.smsc.stdin.write(b"+14155552671 +15555550100 text STOP\n")
         self.smsc.stdin.flush()
         self.wait_for(lambda: self.c.get(f"/api/v1/volunteers/{v['id']}").json.get("opted_out_at"),
-                      "the opt-out", timeout=20)
+                      "the opt-out", timeout=45)
         self.assertFalse([x for x in self.outbox(status="pending") if x["volunteer_id"] == v["id"]
                           and x["kind"] == "reminder"])
         self.wait_for(lambda: self.message(kind="opt_out_confirmation", volunteer_id=v["id"], status="sent")()
                       or self.message(kind="opt_out_confirmation", volunteer_id=v["id"], status="delivered")(),
-                      "the confirmation", timeout=20)
+                      "the confirmation", timeout=45)
         self.wait_for(lambda: len(self.smsc_got()) == ask["segments"] + 1, "the confirmation at the phone",
-                      timeout=20)
+                      timeout=45)
         self.assertIn("START", self.smsc_got()[-1])
+
+        # Words that are not a keyword are kept, as written, for the coordinator.
+        self.smsc.stdin.write("+14155552671 +15555550100 text Llego 10 min tarde, ¿sí?\n".encode())
+        self.smsc.stdin.flush()
+        replies = self.wait_for(lambda: [r for r in self.c.get("/api/v1/replies").json["items"]
+                                         if r["handled_as"] == "other"], "the kept reply", timeout=45)
+        self.assertEqual(replies[0]["body"], "Llego 10 min tarde, ¿sí?")
 
 
 class FakeTwilio(http.server.BaseHTTPRequestHandler):

@@ -11,6 +11,7 @@
 #include "store/groups.hpp"
 #include "store/journal.hpp"
 #include "store/migrations.hpp"
+#include "store/delivery.hpp"
 #include "store/outbox.hpp"
 #include "store/writer.hpp"
 
@@ -138,6 +139,25 @@ void add_system_routes(Api& api) {
                               {"delivered_at", time_or_null(m.delivered_at)}};
                 },
                 [](const store::OutboxMessage& m) { return std::to_string(m.id); }));
+          });
+
+  api.add(bh_verb::get, "/api/v1/replies", Access::viewer, "Replies people sent, and what Turnout made of them",
+          [](Call& call) -> Outcome {
+            int limit = page_limit(call);
+            auto rows = store::list_inbound(call.db, call.group_id(), page_after_id(call), limit);
+            auto id_or_null = [](const std::optional<domain::Id>& id) { return id ? json(*id) : json(nullptr); };
+            return ok(page_of(
+                rows, limit,
+                [&](const store::InboundRow& r) {
+                  return json{{"id", r.id},
+                              {"channel", r.channel},
+                              {"volunteer_id", id_or_null(r.volunteer_id)},
+                              {"assignment_id", id_or_null(r.assignment_id)},
+                              {"body", r.body},
+                              {"handled_as", r.handled_as},
+                              {"received_at", domain::format_rfc3339_utc(r.received_at)}};
+                },
+                [](const store::InboundRow& r) { return std::to_string(r.id); }));
           });
 
   api.add(bh_verb::get, "/api/v1/audit", Access::coordinator, "Who did what (ids only, never contact data)",
