@@ -1,8 +1,11 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <set>
 
+#include "delivery/test_clock.hpp"
 #include "domain/delivery.hpp"
 #include "store/assignments.hpp"
 #include "store/delivery.hpp"
@@ -261,4 +264,20 @@ TEST_CASE("Twilio's request signature matches its documented example") {
   REQUIRE(form.size() == 3);
   CHECK(form[0].second == "+14155552671");
   CHECK(form[1].second == "Sí gracias");
+}
+
+TEST_CASE("the test clock is read only when asked for, and never beyond loopback") {
+  turnout::test::TempDir dir;
+  ::unsetenv("TURNOUT_TEST_CLOCK_FILE");
+  CHECK(delivery::test_clock_from_environment("127.0.0.1") == nullptr);
+  ::setenv("TURNOUT_TEST_CLOCK_FILE", (dir / "clock").c_str(), 1);
+  CHECK_THROWS(delivery::test_clock_from_environment("0.0.0.0"));
+  CHECK_THROWS(delivery::test_clock_from_environment("192.0.2.10"));
+  auto clock = delivery::test_clock_from_environment("127.0.0.1");
+  REQUIRE(clock != nullptr);
+  {
+    std::ofstream(dir / "clock") << "1773000000\n";
+  }
+  CHECK(clock->now().time_since_epoch().count() == 1773000000);
+  ::unsetenv("TURNOUT_TEST_CLOCK_FILE");
 }
