@@ -282,6 +282,15 @@ class ReminderTests(Clocked, unittest.TestCase):
         self.assertEqual([r["handled_as"] for r in replies if r["body"] == "Llego 10 min tarde"], ["other"])
         self.assertIn("confirm", [r["handled_as"] for r in replies])
 
+    def test_6_a_word_the_group_adds_stops_like_stop(self):
+        res = self.c.put(f"{API}/groups/current/reply-words", {"opt_out": ["alto"]})
+        self.assertEqual(res.status, 200, res)
+        v = self.volunteer("Dora", "+14155552692", "es")
+        q = urllib.parse.urlencode({"from": "+14155552692", "to": "+15555550100", "text": "¡Alto!"},
+                                   quote_via=urllib.parse.quote)
+        self.assertEqual(self.d.client().get(f"/plugins/sms/inbound/kannel?{q}&secret={SECRET}").status, 200)
+        self.assertTrue(self.c.get(f"{API}/volunteers/{v['id']}").json.get("opted_out_at"))
+
     def test_9_no_log_line_holds_a_number_or_a_text(self):
         log = self.d.log()
         for secret in ("+14155552671", "+14155552690", "recordatorio", TWILIO_TOKEN, SECRET):

@@ -160,6 +160,10 @@ TEST_CASE("one-word replies are read whatever their case, accents or punctuation
   CHECK(classify_reply("stop please") == ReplyAction::other);
   CHECK(classify_reply("I will be late") == ReplyAction::other);
   CHECK(classify_reply("") == ReplyAction::other);
+  CHECK(classify_reply("¡Sí!") == ReplyAction::confirm);
+  CHECK(classify_reply("¿ayuda?") == ReplyAction::help);
+  CHECK(classify_reply("no.  ") == ReplyAction::decline);
+  CHECK(classify_reply("no way") == ReplyAction::other);
   CHECK(classify_reply("alto") == ReplyAction::other);
   CHECK(classify_reply("alto", {{"ALTO", ReplyAction::opt_out}}) == ReplyAction::opt_out);
 }

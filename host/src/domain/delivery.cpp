@@ -63,11 +63,36 @@ std::optional<ReplyAction> parse_reply_action(std::string_view s) {
   return std::nullopt;
 }
 
+namespace {
+// Bytes of the space or punctuation at `i` (¡ and ¿ included), or 0.
+std::size_t punctuation_at(std::string_view text, std::size_t i) {
+  unsigned char c = static_cast<unsigned char>(text[i]);
+  if (std::isspace(c) || c == '.' || c == '!' || c == ',' || c == '?' || c == '"' || c == '\'') return 1;
+  if (c == 0xC2 && i + 1 < text.size() &&
+      (static_cast<unsigned char>(text[i + 1]) == 0xA1 || static_cast<unsigned char>(text[i + 1]) == 0xBF))
+    return 2;
+  return 0;
+}
+}  // namespace
+
 std::string normalize_reply_word(std::string_view text) {
   std::string out;
   std::size_t i = 0;
   while (i < text.size()) {
     unsigned char c = static_cast<unsigned char>(text[i]);
+    if (std::size_t p = punctuation_at(text, i)) {
+      if (!out.empty()) {
+        // Only trailing space or punctuation may follow the word.
+        for (std::size_t j = i; j < text.size();) {
+          std::size_t q = punctuation_at(text, j);
+          if (!q) return {};
+          j += q;
+        }
+        return out;
+      }
+      i += p;
+      continue;
+    }
     // Accented capitals and small letters of Spanish, two bytes in UTF-8.
     if (c == 0xC3 && i + 1 < text.size()) {
       unsigned char d = static_cast<unsigned char>(text[i + 1]);
@@ -86,20 +111,8 @@ std::string normalize_reply_word(std::string_view text) {
       i += 2;
       continue;
     }
-    if (std::isalpha(c)) {
-      out += static_cast<char>(std::toupper(c));
-    } else if (std::isspace(c) || c == '.' || c == '!' || c == ',' || c == '?' || c == '"' || c == '\'') {
-      if (!out.empty()) {
-        // Only trailing space or punctuation may follow the word.
-        for (std::size_t j = i; j < text.size(); ++j) {
-          unsigned char e = static_cast<unsigned char>(text[j]);
-          if (!(std::isspace(e) || e == '.' || e == '!' || e == ',' || e == '?' || e == '"' || e == '\'')) return {};
-        }
-        return out;
-      }
-    } else {
-      return {};
-    }
+    if (!std::isalpha(c)) return {};
+    out += static_cast<char>(std::toupper(c));
     ++i;
   }
   return out;

@@ -103,6 +103,27 @@ void add_system_routes(Api& api) {
             });
           });
 
+  api.add(bh_verb::put, "/api/v1/groups/current/reply-words", Access::coordinator,
+          "Add the group's own reply words (e.g. ALTO to stop), beside STOP, YES, SI, NO, HELP, AYUDA",
+          [](Call& call) -> Outcome {
+            static const char* kActions[] = {"opt_out", "opt_in", "help", "confirm", "decline"};
+            const auto body = call.json();
+            JsonReader r(body, {"opt_out", "opt_in", "help", "confirm", "decline"});
+            std::vector<domain::ReplyKeyword> words;
+            for (const char* action : kActions)
+              for (const auto& w : r.strings(action).value_or(std::vector<std::string>{}))
+                words.push_back({w, *domain::parse_reply_action(action)});
+            auto group_id = call.group_id();
+            return Deferred([group_id, words](const store::Context& ctx) {
+              store::set_reply_keywords(ctx, group_id, words);
+              json out = {{"opt_out", json::array()}, {"opt_in", json::array()}, {"help", json::array()},
+                          {"confirm", json::array()}, {"decline", json::array()}};
+              for (const auto& k : store::reply_keywords(ctx.db, group_id))
+                out[std::string(domain::to_string(k.action))].push_back(k.word);
+              return ok({{"reply_words", out}});
+            });
+          });
+
   api.add(bh_verb::get, "/api/v1/outbox", Access::viewer, "Messages and what became of them (?status=)",
           [](Call& call) -> Outcome {
             store::OutboxFilter f;

@@ -517,10 +517,11 @@ std::vector<domain::ReplyKeyword> reply_keywords(Database& db, Id group_id) {
 }
 
 void set_reply_keywords(const Context& ctx, Id group_id, const std::vector<domain::ReplyKeyword>& words) {
-  if (words.size() > 50) throw invalid("keywords", "at most 50 words");
+  if (words.size() > 50) throw invalid(std::string(domain::to_string(words[50].action)), "at most 50 words in all");
   for (const auto& w : words)
     if (domain::normalize_reply_word(w.word).empty() || w.word.size() > 40)
-      throw invalid("keywords", "each word is one word of letters, at most 40 bytes");
+      throw invalid(std::string(domain::to_string(w.action)),
+                    fmt::format("each word is one word of letters, at most 40 bytes"));
   ctx.db.write([&] {
     ctx.db.query("DELETE FROM reply_keyword WHERE group_id = ?", group_id).run();
     for (const auto& w : words)
