@@ -11,12 +11,11 @@
 
 #include <fmt/format.h>
 
-#include "common.hpp"
-
 #include <chrono>
 #include <filesystem>
 #include <string>
 
+#include "common.hpp"
 #include "domain/time.hpp"
 #include "store/context.hpp"
 #include "store/database.hpp"
@@ -29,7 +28,9 @@ namespace store = turnout::store;
 namespace domain = turnout::domain;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 }  // namespace
 

@@ -15,15 +15,11 @@
 //   POST /plugins/sms/status/twilio                            Twilio status callbacks (signed)
 //
 // Never logs a number, a text or a token: message ids and statuses only.
-#include <turnout/plugin.hpp>
-
 #include <curl/curl.h>
 #include <fcntl.h>
-#include <kainjow/mustache.hpp>
-#include <nlohmann/json.hpp>
 #include <phonenumbers/phonenumberutil.h>
-#include <toml++/toml.h>
 #include <strings.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,9 +27,12 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <kainjow/mustache.hpp>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <turnout/plugin.hpp>
 
 #include "sms_text.hpp"
 
@@ -341,14 +340,13 @@ SendResult classify(const HttpAnswer& a, const std::string& gateway) {
 
 SendResult send_kannel(const Settings& s, const std::string& public_url, const ChannelMessage& m) {
   auto seg = count_segments(m.body);
-  std::string dlr = public_url + "/plugins/sms/dlr/kannel?id=" + std::to_string(m.id) + "&status=%d&secret=" +
-                    turnout::sms::url_encode(s.inbound_secret);
-  std::string url = s.url + (s.url.find('?') == std::string::npos ? "?" : "&") +
-                    "username=" + turnout::sms::url_encode(s.username) +
-                    "&password=" + turnout::sms::url_encode(s.password) + "&from=" + turnout::sms::url_encode(s.from) +
-                    "&to=" + turnout::sms::url_encode(m.recipient) + "&text=" + turnout::sms::url_encode(m.body) +
-                    "&charset=UTF-8&coding=" + (seg.ucs2 ? "2" : "0") + "&dlr-mask=3&dlr-url=" +
-                    turnout::sms::url_encode(dlr);
+  std::string dlr = public_url + "/plugins/sms/dlr/kannel?id=" + std::to_string(m.id) +
+                    "&status=%d&secret=" + turnout::sms::url_encode(s.inbound_secret);
+  std::string url =
+      s.url + (s.url.find('?') == std::string::npos ? "?" : "&") + "username=" + turnout::sms::url_encode(s.username) +
+      "&password=" + turnout::sms::url_encode(s.password) + "&from=" + turnout::sms::url_encode(s.from) +
+      "&to=" + turnout::sms::url_encode(m.recipient) + "&text=" + turnout::sms::url_encode(m.body) +
+      "&charset=UTF-8&coding=" + (seg.ucs2 ? "2" : "0") + "&dlr-mask=3&dlr-url=" + turnout::sms::url_encode(dlr);
   auto a = http(s, url, nullptr, false);
   // "0: Accepted for delivery" or "3: Queued for later delivery".
   if (a.error.empty() && a.status >= 200 && a.status < 300 && (a.body.starts_with("0:") || a.body.starts_with("3:")))
@@ -407,7 +405,7 @@ class Sms final : public Plugin {
       if (settings_.transport == "file")
         // The row counts the attempt that was in flight.
         return fs::exists(message_file(settings_.dir, m.id, m.attempts)) ? ReconcileOutcome::sent
-                                                                          : ReconcileOutcome::not_sent;
+                                                                         : ReconcileOutcome::not_sent;
       return ReconcileOutcome::unknown;
     };
     channel_ = host.add_channel(std::move(spec));
@@ -472,8 +470,9 @@ class Sms final : public Plugin {
       return false;
     }
     if (tr == "kannel" && settings_.inbound_secret.size() < 16) {
-      error = "[plugin.sms] transport kannel needs inbound_secret, at least 16 characters (replies and reports prove "
-              "themselves with it)";
+      error =
+          "[plugin.sms] transport kannel needs inbound_secret, at least 16 characters (replies and reports prove "
+          "themselves with it)";
       return false;
     }
     return true;
@@ -509,11 +508,13 @@ class Sms final : public Plugin {
     if (!kannel_secret_ok(r)) return text(403, "forbidden\n");
     std::string id = value_of(r.query, "id"), status = value_of(r.query, "status");
     // Kannel: 1 delivered, 2 undelivered, 4 buffered, 8 submitted, 16 rejected.
-    DeliveryStatus st = status == "1" ? DeliveryStatus::delivered
+    DeliveryStatus st = status == "1"                       ? DeliveryStatus::delivered
                         : (status == "2" || status == "16") ? DeliveryStatus::failed
                                                             : DeliveryStatus::sent;
     if (id.empty()) return text(400, "id is required\n");
-    bool known = host_->delivery_report("sms", id, st, st == DeliveryStatus::failed ? "the SMS centre reported it undelivered (Kannel " + status + ")" : "");
+    bool known = host_->delivery_report(
+        "sms", id, st,
+        st == DeliveryStatus::failed ? "the SMS centre reported it undelivered (Kannel " + status + ")" : "");
     return text(known ? 200 : 404, known ? "ok\n" : "unknown message\n");
   }
 
@@ -530,7 +531,8 @@ class Sms final : public Plugin {
   HttpResponse twilio_inbound(const HttpRequest& r) {
     auto form = turnout::sms::parse_form(r.body);
     if (!twilio_signed(r, "/plugins/sms/inbound/twilio", form)) return text(403, "forbidden\n");
-    InboundMessage m{value_of(form, "From"), value_of(form, "To"), value_of(form, "Body"), value_of(form, "MessageSid")};
+    InboundMessage m{value_of(form, "From"), value_of(form, "To"), value_of(form, "Body"),
+                     value_of(form, "MessageSid")};
     if (m.from.empty() || m.provider_id.empty()) return text(400, "From and MessageSid are required\n");
     auto result = host_->inbound("sms", m);
     if (!result.error.empty()) return text(400, "refused\n");
@@ -545,7 +547,7 @@ class Sms final : public Plugin {
     if (!twilio_signed(r, "/plugins/sms/status/twilio", form)) return text(403, "forbidden\n");
     std::string sid = value_of(form, "MessageSid"), status = value_of(form, "MessageStatus");
     if (sid.empty()) return text(400, "MessageSid is required\n");
-    DeliveryStatus st = status == "delivered"                          ? DeliveryStatus::delivered
+    DeliveryStatus st = status == "delivered"                             ? DeliveryStatus::delivered
                         : (status == "failed" || status == "undelivered") ? DeliveryStatus::failed
                                                                           : DeliveryStatus::sent;
     std::string code = value_of(form, "ErrorCode");
@@ -570,11 +572,10 @@ class Sms final : public Plugin {
   std::vector<Handle> routes_;
 };
 
-const char* const kKeys[] = {"transport", "dir", "url", "username", "password", "from", "inbound_secret",
+const char* const kKeys[] = {"transport",       "dir",  "url", "username", "password", "from", "inbound_secret",
                              "timeout_seconds", nullptr};
 
 }  // namespace
 
 TURNOUT_PLUGIN(Sms, sms, "1.0.0", "SMS reminders and replies: files, Kannel or a Twilio-compatible API",
-               ::turnout::plugin::capability::notification_channel | ::turnout::plugin::capability::http_routes,
-               kKeys)
+               ::turnout::plugin::capability::notification_channel | ::turnout::plugin::capability::http_routes, kKeys)

@@ -29,17 +29,14 @@ char32_t next_code_point(std::string_view s, std::size_t& i) {
 bool gsm_basic(char32_t c) {
   if (c == '\n' || c == '\r') return true;
   if (c >= 0x20 && c < 0x7F)
-    return c != '[' && c != '\\' && c != ']' && c != '^' && c != '{' && c != '|' && c != '}' && c != '~' &&
-           c != '`';
-  static const char32_t kExtra[] = {U'£', U'¥', U'è', U'é', U'ù', U'ì', U'ò', U'Ç', U'Ø', U'ø', U'Å', U'å',
-                                    U'Δ', U'_', U'Φ', U'Γ', U'Λ', U'Ω', U'Π', U'Ψ', U'Σ', U'Θ', U'Ξ', U'Æ',
-                                    U'æ', U'ß', U'É', U'¡', U'¤', U'Ä', U'Ö', U'Ñ', U'Ü', U'§', U'¿', U'ä',
-                                    U'ö', U'ñ', U'ü', U'à', U'@', U'$'};
+    return c != '[' && c != '\\' && c != ']' && c != '^' && c != '{' && c != '|' && c != '}' && c != '~' && c != '`';
+  static const char32_t kExtra[] = {U'£', U'¥', U'è', U'é', U'ù', U'ì', U'ò', U'Ç', U'Ø', U'ø', U'Å', U'å', U'Δ', U'_',
+                                    U'Φ', U'Γ', U'Λ', U'Ω', U'Π', U'Ψ', U'Σ', U'Θ', U'Ξ', U'Æ', U'æ', U'ß', U'É', U'¡',
+                                    U'¤', U'Ä', U'Ö', U'Ñ', U'Ü', U'§', U'¿', U'ä', U'ö', U'ñ', U'ü', U'à', U'@', U'$'};
   return std::find(std::begin(kExtra), std::end(kExtra), c) != std::end(kExtra);
 }
 bool gsm_extension(char32_t c) {
-  return c == '^' || c == '{' || c == '}' || c == '\\' || c == '[' || c == '~' || c == ']' || c == '|' ||
-         c == U'€';
+  return c == '^' || c == '{' || c == '}' || c == '\\' || c == '[' || c == '~' || c == ']' || c == '|' || c == U'€';
 }
 
 }  // namespace
@@ -65,7 +62,9 @@ Segments count_segments(std::string_view utf8) {
   return s;
 }
 
-std::string_view encoding_name(const Segments& s) { return s.ucs2 ? "UCS-2" : "GSM-7"; }
+std::string_view encoding_name(const Segments& s) {
+  return s.ucs2 ? "UCS-2" : "GSM-7";
+}
 
 std::vector<std::pair<std::string, std::string>> parse_form(std::string_view body) {
   auto decode = [](std::string_view in) {
@@ -73,8 +72,7 @@ std::vector<std::pair<std::string, std::string>> parse_form(std::string_view bod
     for (std::size_t i = 0; i < in.size(); ++i) {
       if (in[i] == '+') {
         out += ' ';
-      } else if (in[i] == '%' && i + 2 < in.size() &&
-                 std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
+      } else if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
                  std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
         out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
         i += 2;

@@ -1,18 +1,18 @@
-#include <catch2/catch.hpp>
+#include "domain/delivery.hpp"
+
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 
+#include "../../plugins/sms/sms_text.hpp"
 #include "delivery/test_clock.hpp"
-#include "domain/delivery.hpp"
 #include "store/assignments.hpp"
 #include "store/delivery.hpp"
 #include "store/groups.hpp"
 #include "support.hpp"
-
-#include "../../plugins/sms/sms_text.hpp"
 
 using namespace turnout;
 using namespace turnout::domain;
@@ -20,7 +20,9 @@ using turnout::test::World;
 
 namespace {
 
-Time at(const char* rfc3339) { return parse_rfc3339(rfc3339, "t"); }
+Time at(const char* rfc3339) {
+  return parse_rfc3339(rfc3339, "t");
+}
 
 Volunteer texter(World& w, const std::string& name, const std::string& phone, const std::string& language = "en") {
   VolunteerDraft d;
@@ -279,9 +281,7 @@ TEST_CASE("the test clock is read only when asked for, and never beyond loopback
   CHECK_THROWS(delivery::test_clock_from_environment("192.0.2.10"));
   auto clock = delivery::test_clock_from_environment("127.0.0.1");
   REQUIRE(clock != nullptr);
-  {
-    std::ofstream(dir / "clock") << "1773000000\n";
-  }
+  { std::ofstream(dir / "clock") << "1773000000\n"; }
   CHECK(clock->now().time_since_epoch().count() == 1773000000);
   ::unsetenv("TURNOUT_TEST_CLOCK_FILE");
 }

@@ -25,22 +25,21 @@ using domain::Time;
 
 // Answers to a person who just wrote: they go out at any hour.
 bool is_answer(std::string_view kind) {
-  return kind == "opt_out_confirmation" || kind == "opt_in_confirmation" || kind == "help" ||
-         kind == "reply_received";
+  return kind == "opt_out_confirmation" || kind == "opt_in_confirmation" || kind == "help" || kind == "reply_received";
 }
 
 std::optional<plugin::MessageKind> parse_kind(std::string_view k) {
   using K = plugin::MessageKind;
   static const std::pair<const char*, K> kNames[] = {{"reminder", K::reminder},
-                                                    {"confirmation_request", K::confirmation_request},
-                                                    {"meeting_cancelled", K::meeting_cancelled},
-                                                    {"meeting_moved", K::meeting_moved},
-                                                    {"deadline", K::deadline},
-                                                    {"opt_out_confirmation", K::opt_out_confirmation},
-                                                    {"opt_in_confirmation", K::opt_in_confirmation},
-                                                    {"help", K::help},
-                                                    {"reply_received", K::reply_received},
-                                                    {"coordinator_notice", K::coordinator_notice}};
+                                                     {"confirmation_request", K::confirmation_request},
+                                                     {"meeting_cancelled", K::meeting_cancelled},
+                                                     {"meeting_moved", K::meeting_moved},
+                                                     {"deadline", K::deadline},
+                                                     {"opt_out_confirmation", K::opt_out_confirmation},
+                                                     {"opt_in_confirmation", K::opt_in_confirmation},
+                                                     {"help", K::help},
+                                                     {"reply_received", K::reply_received},
+                                                     {"coordinator_notice", K::coordinator_notice}};
   for (const auto& [name, kind] : kNames)
     if (k == name) return kind;
   return std::nullopt;
@@ -88,7 +87,9 @@ Delivery::Delivery(const config::Config& config, const domain::Clock& clock, sto
                    store::Writer& writer, Options options, FailureReport report)
     : config_(config), clock_(clock), reads_(reads), writer_(writer), options_(options), report_(std::move(report)) {}
 
-Delivery::~Delivery() { stop(); }
+Delivery::~Delivery() {
+  stop();
+}
 
 void Delivery::start() {
   if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
@@ -140,8 +141,11 @@ void Delivery::write(const char* what, Fn fn) {
   std::promise<std::exception_ptr> done;
   auto result = done.get_future();
   const domain::Clock* clock = &clock_;
-  writer_.submit([fn, clock](store::Database& db) { fn(store::Context{db, *clock, domain::Actor::system("delivery")}); },
-                 [&done](std::exception_ptr e) { done.set_value(e); });
+  writer_.submit(
+      [fn, clock](store::Database& db) {
+        fn(store::Context{db, *clock, domain::Actor::system("delivery")});
+      },
+      [&done](std::exception_ptr e) { done.set_value(e); });
   if (auto e = result.get()) {
     try {
       std::rethrow_exception(e);
@@ -163,9 +167,10 @@ void Delivery::on_event(const plugin::Event& e) {
       if (e.type == "meeting.cancelled") notice = "meeting_cancelled";
       if (e.type == "meeting.rescheduled") notice = "meeting_moved";
     } else if (e.entity_kind == "assignment") {
-      auto q = reads_.local().query("SELECT s.meeting_id FROM assignment a JOIN slot s ON s.id = a.slot_id "
-                                    "WHERE a.id = ?",
-                                    e.entity_id);
+      auto q = reads_.local().query(
+          "SELECT s.meeting_id FROM assignment a JOIN slot s ON s.id = a.slot_id "
+          "WHERE a.id = ?",
+          e.entity_id);
       if (q.step()) meeting_id = q.int64(0);
     } else if (e.type == "volunteer.updated" || e.type == "group.reminders_set") {
       group_only = e.group_id;
@@ -246,8 +251,8 @@ void Delivery::reconcile(Channel& c) {
     plugin::ReconcileOutcome outcome = plugin::ReconcileOutcome::unknown;
     if (c.spec.reconcile) {
       try {
-        outcome = c.spec.reconcile({m.id, m.idempotency_key, m.recipient, m.subject, m.body, m.kind, m.attempts,
-                                    m.provider_id});
+        outcome = c.spec.reconcile(
+            {m.id, m.idempotency_key, m.recipient, m.subject, m.body, m.kind, m.attempts, m.provider_id});
       } catch (...) {
         outcome = plugin::ReconcileOutcome::unknown;
       }
@@ -313,9 +318,8 @@ bool Delivery::dispatch_batch() {
       continue;
     }
     if (m.recipient_opted_out && m.kind != "opt_out_confirmation") {
-      decisions.push_back([id = m.id](const store::Context& ctx) {
-        store::cancel_pending(ctx, id, "the person opted out");
-      });
+      decisions.push_back(
+          [id = m.id](const store::Context& ctx) { store::cancel_pending(ctx, id, "the person opted out"); });
       continue;
     }
     if (m.recipient.empty()) {
@@ -358,7 +362,8 @@ bool Delivery::dispatch_batch() {
         intent.timezone = m.timezone.empty() ? group.timezone : m.timezone;
         if (m.volunteer_id) {
           try {
-            intent.volunteer = plugins::queries::volunteer_view(store::get_volunteer(db, m.group_id, *m.volunteer_id), group);
+            intent.volunteer =
+                plugins::queries::volunteer_view(store::get_volunteer(db, m.group_id, *m.volunteer_id), group);
           } catch (const Error&) {
           }
         }
@@ -409,8 +414,10 @@ bool Delivery::dispatch_batch() {
         failed_call(*c, r.error);
       }
       if (!r.ok || r.body.empty()) {
-        decisions.push_back([id = m.id, why = r.error.empty() ? std::string("the channel gave no text") : r.error](
-                                const store::Context& ctx) { store::mark_failed(ctx, id, "cannot be worded: " + why); });
+        decisions.push_back([id = m.id, why = r.error.empty() ? std::string("the channel gave no text")
+                                                              : r.error](const store::Context& ctx) {
+          store::mark_failed(ctx, id, "cannot be worded: " + why);
+        });
         continue;
       }
       text = {r.subject, r.body, r.encoding, r.segments > 0 ? std::optional<int>(r.segments) : std::nullopt};
@@ -429,8 +436,8 @@ bool Delivery::dispatch_batch() {
   for (std::size_t i = 0; i < ready.size(); ++i) {
     if (!claimed[i]) continue;
     auto& r = ready[i];
-    plugin::ChannelMessage cm{r.m.id,          r.m.idempotency_key, r.m.recipient, r.text.subject,
-                              r.text.body,     r.m.kind,            r.m.attempts,  r.m.provider_id};
+    plugin::ChannelMessage cm{r.m.id,   r.m.idempotency_key, r.m.recipient,  r.text.subject, r.text.body,
+                              r.m.kind, r.m.attempts,        r.m.provider_id};
     plugin::SendResult sr;
     try {
       sr = r.channel->spec.send(cm);
@@ -506,7 +513,8 @@ void Delivery::run() {
     } catch (const std::exception& e) {
       spdlog::error("delivery: cannot read the outbox: {}", e.what());
     }
-    auto until_plan = std::chrono::duration_cast<std::chrono::milliseconds>(next_plan - std::chrono::steady_clock::now());
+    auto until_plan =
+        std::chrono::duration_cast<std::chrono::milliseconds>(next_plan - std::chrono::steady_clock::now());
     sleep = std::min(sleep, std::max(until_plan, std::chrono::milliseconds(0)));
     std::unique_lock lock(wake_mutex_);
     wake_.wait_for(lock, sleep, [&] { return woken_ || stopping_; });

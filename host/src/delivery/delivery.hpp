@@ -17,9 +17,8 @@
 #include <random>
 #include <string>
 #include <thread>
-#include <vector>
-
 #include <turnout/plugin.hpp>
+#include <vector>
 
 #include "config/config.hpp"
 #include "domain/time.hpp"

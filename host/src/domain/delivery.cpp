@@ -57,8 +57,8 @@ std::string_view to_string(ReplyAction a) {
 }
 
 std::optional<ReplyAction> parse_reply_action(std::string_view s) {
-  for (auto a : {ReplyAction::opt_out, ReplyAction::opt_in, ReplyAction::help, ReplyAction::confirm,
-                 ReplyAction::decline})
+  for (auto a :
+       {ReplyAction::opt_out, ReplyAction::opt_in, ReplyAction::help, ReplyAction::confirm, ReplyAction::decline})
     if (to_string(a) == s) return a;
   return std::nullopt;
 }
@@ -98,12 +98,20 @@ std::string normalize_reply_word(std::string_view text) {
       unsigned char d = static_cast<unsigned char>(text[i + 1]);
       char plain = 0;
       switch (d) {
-        case 0x81: case 0xA1: plain = 'A'; break;  // Á á
-        case 0x89: case 0xA9: plain = 'E'; break;  // É é
-        case 0x8D: case 0xAD: plain = 'I'; break;  // Í í
-        case 0x93: case 0xB3: plain = 'O'; break;  // Ó ó
-        case 0x9A: case 0xBA: case 0x9C: case 0xBC: plain = 'U'; break;  // Ú ú Ü ü
-        case 0x91: case 0xB1: plain = 'N'; break;  // Ñ ñ
+        case 0x81:
+        case 0xA1: plain = 'A'; break;  // Á á
+        case 0x89:
+        case 0xA9: plain = 'E'; break;  // É é
+        case 0x8D:
+        case 0xAD: plain = 'I'; break;  // Í í
+        case 0x93:
+        case 0xB3: plain = 'O'; break;  // Ó ó
+        case 0x9A:
+        case 0xBA:
+        case 0x9C:
+        case 0xBC: plain = 'U'; break;  // Ú ú Ü ü
+        case 0x91:
+        case 0xB1: plain = 'N'; break;  // Ñ ñ
         default: break;
       }
       if (!plain) return {};

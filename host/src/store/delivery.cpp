@@ -207,8 +207,8 @@ std::vector<Wanted> wanted_messages(Database& db, const PlanScope& scope, Time n
         Wanted w = base("deadline", channel, *to);
         w.due = *moment;
         w.expires = at;
-        w.key = fmt::format("deadline:{}:assignment:{}:{}:at:{}", domain::to_string(d.kind), r.assignment_id,
-                            channel, at);
+        w.key =
+            fmt::format("deadline:{}:assignment:{}:{}:at:{}", domain::to_string(d.kind), r.assignment_id, channel, at);
         out.push_back(std::move(w));
       }
     }
@@ -364,8 +364,8 @@ int queue_meeting_notices(const Context& ctx, Id group_id, Id meeting_id, std::s
         w.assignment_id = r.assignment_id;
         w.due = now;
         w.expires = start;
-        w.key = fmt::format("{}:meeting:{}:seq:{}:assignment:{}:{}", kind, meeting_id, sequence, r.assignment_id,
-                            channel);
+        w.key =
+            fmt::format("{}:meeting:{}:seq:{}:assignment:{}:{}", kind, meeting_id, sequence, r.assignment_id, channel);
         out.push_back(std::move(w));
       }
     }
@@ -410,9 +410,10 @@ std::vector<DueMessage> sending_messages(Database& db, std::string_view channel)
 bool mark_sending(const Context& ctx, Id id, const Rendered& t) {
   return ctx.db.write([&] {
     ctx.db
-        .query("UPDATE outbox_message SET status = 'sending', attempts = attempts + 1, subject = ?, body = ?, "
-               "encoding = ?, segments = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
-               t.subject, t.body, t.encoding, t.segments, ctx.now(), id)
+        .query(
+            "UPDATE outbox_message SET status = 'sending', attempts = attempts + 1, subject = ?, body = ?, "
+            "encoding = ?, segments = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+            t.subject, t.body, t.encoding, t.segments, ctx.now(), id)
         .run();
     return ctx.db.changes() == 1;
   });
@@ -421,9 +422,10 @@ bool mark_sending(const Context& ctx, Id id, const Rendered& t) {
 void mark_sent(const Context& ctx, Id id, std::string_view provider_id) {
   ctx.db.write([&] {
     ctx.db
-        .query("UPDATE outbox_message SET status = 'sent', provider_id = ?1, last_error = '', sent_at = ?2, "
-               "updated_at = ?2 WHERE id = ?3 AND status = 'sending'",
-               provider_id, ctx.now(), id)
+        .query(
+            "UPDATE outbox_message SET status = 'sent', provider_id = ?1, last_error = '', sent_at = ?2, "
+            "updated_at = ?2 WHERE id = ?3 AND status = 'sending'",
+            provider_id, ctx.now(), id)
         .run();
   });
 }
@@ -431,9 +433,10 @@ void mark_sent(const Context& ctx, Id id, std::string_view provider_id) {
 void mark_retry(const Context& ctx, Id id, std::string_view error, Time retry_at) {
   ctx.db.write([&] {
     ctx.db
-        .query("UPDATE outbox_message SET status = 'pending', last_error = ?, next_attempt_at = ?, updated_at = ? "
-               "WHERE id = ? AND status = 'sending'",
-               error, to_seconds(retry_at), ctx.now(), id)
+        .query(
+            "UPDATE outbox_message SET status = 'pending', last_error = ?, next_attempt_at = ?, updated_at = ? "
+            "WHERE id = ? AND status = 'sending'",
+            error, to_seconds(retry_at), ctx.now(), id)
         .run();
   });
 }
@@ -441,9 +444,10 @@ void mark_retry(const Context& ctx, Id id, std::string_view error, Time retry_at
 void mark_failed(const Context& ctx, Id id, std::string_view error) {
   ctx.db.write([&] {
     ctx.db
-        .query("UPDATE outbox_message SET status = 'failed', last_error = ?, updated_at = ? "
-               "WHERE id = ? AND status IN ('sending', 'pending')",
-               error, ctx.now(), id)
+        .query(
+            "UPDATE outbox_message SET status = 'failed', last_error = ?, updated_at = ? "
+            "WHERE id = ? AND status IN ('sending', 'pending')",
+            error, ctx.now(), id)
         .run();
   });
 }
@@ -451,9 +455,10 @@ void mark_failed(const Context& ctx, Id id, std::string_view error) {
 void cancel_pending(const Context& ctx, Id id, std::string_view reason) {
   ctx.db.write([&] {
     ctx.db
-        .query("UPDATE outbox_message SET status = 'cancelled', last_error = ?, updated_at = ? "
-               "WHERE id = ? AND status = 'pending'",
-               reason, ctx.now(), id)
+        .query(
+            "UPDATE outbox_message SET status = 'cancelled', last_error = ?, updated_at = ? "
+            "WHERE id = ? AND status = 'pending'",
+            reason, ctx.now(), id)
         .run();
   });
 }
@@ -461,9 +466,10 @@ void cancel_pending(const Context& ctx, Id id, std::string_view reason) {
 void defer(const Context& ctx, Id id, Time at, std::string_view reason) {
   ctx.db.write([&] {
     ctx.db
-        .query("UPDATE outbox_message SET next_attempt_at = ?, last_error = ?, updated_at = ? "
-               "WHERE id = ? AND status = 'pending'",
-               to_seconds(at), reason, ctx.now(), id)
+        .query(
+            "UPDATE outbox_message SET next_attempt_at = ?, last_error = ?, updated_at = ? "
+            "WHERE id = ? AND status = 'pending'",
+            to_seconds(at), reason, ctx.now(), id)
         .run();
   });
 }
@@ -471,10 +477,11 @@ void defer(const Context& ctx, Id id, Time at, std::string_view reason) {
 void requeue_sending(const Context& ctx, Id id) {
   ctx.db.write([&] {
     ctx.db
-        .query("UPDATE outbox_message SET status = 'pending', next_attempt_at = ?1, "
-               "last_error = 'sent again: it had surely not left when the daemon stopped', updated_at = ?1 "
-               "WHERE id = ?2 AND status = 'sending'",
-               ctx.now(), id)
+        .query(
+            "UPDATE outbox_message SET status = 'pending', next_attempt_at = ?1, "
+            "last_error = 'sent again: it had surely not left when the daemon stopped', updated_at = ?1 "
+            "WHERE id = ?2 AND status = 'sending'",
+            ctx.now(), id)
         .run();
   });
 }
@@ -485,23 +492,25 @@ bool record_delivery_report(const Context& ctx, std::string_view channel, std::s
   return ctx.db.write([&] {
     Id id = 0;
     {
-      auto q = ctx.db.query("SELECT id FROM outbox_message WHERE channel = ? AND provider_id = ?", channel,
-                            provider_id);
+      auto q =
+          ctx.db.query("SELECT id FROM outbox_message WHERE channel = ? AND provider_id = ?", channel, provider_id);
       if (!q.step()) return false;
       id = q.int64(0);
     }
     if (status == "delivered") {
       ctx.db
-          .query("UPDATE outbox_message SET status = 'delivered', delivered_at = ?1, last_error = '', updated_at = ?1 "
-                 "WHERE id = ?2 AND status IN ('sending', 'sent', 'failed')",
-                 ctx.now(), id)
+          .query(
+              "UPDATE outbox_message SET status = 'delivered', delivered_at = ?1, last_error = '', updated_at = ?1 "
+              "WHERE id = ?2 AND status IN ('sending', 'sent', 'failed')",
+              ctx.now(), id)
           .run();
     } else if (status == "failed") {
       // A report of failure never undoes one of delivery that came first.
       ctx.db
-          .query("UPDATE outbox_message SET status = 'failed', last_error = ?1, updated_at = ?2 "
-                 "WHERE id = ?3 AND status IN ('sending', 'sent')",
-                 error.empty() ? std::string_view("the gateway reported a failed delivery") : error, ctx.now(), id)
+          .query(
+              "UPDATE outbox_message SET status = 'failed', last_error = ?1, updated_at = ?2 "
+              "WHERE id = ?3 AND status IN ('sending', 'sent')",
+              error.empty() ? std::string_view("the gateway reported a failed delivery") : error, ctx.now(), id)
           .run();
     }
     return true;
@@ -533,11 +542,11 @@ void set_reply_keywords(const Context& ctx, Id group_id, const std::vector<domai
   });
 }
 
-std::optional<std::string> message_template(Database& db, Id group_id, std::string_view channel,
-                                            std::string_view kind, std::string_view language) {
-  auto q = db.query(
-      "SELECT body FROM message_template WHERE group_id = ? AND channel = ? AND kind = ? AND language = ?", group_id,
-      channel, kind, language);
+std::optional<std::string> message_template(Database& db, Id group_id, std::string_view channel, std::string_view kind,
+                                            std::string_view language) {
+  auto q =
+      db.query("SELECT body FROM message_template WHERE group_id = ? AND channel = ? AND kind = ? AND language = ?",
+               group_id, channel, kind, language);
   if (!q.step()) return std::nullopt;
   return q.text(0);
 }
@@ -549,8 +558,8 @@ std::vector<InboundRow> list_inbound(Database& db, Id group_id, Id after_id, int
       "WHERE group_id = ? AND id > ? ORDER BY id LIMIT ?",
       group_id, after_id, std::clamp(limit, 1, 1000));
   while (q.step())
-    out.push_back({q.int64(0), q.text(1), q.optional_int64(2), q.optional_int64(3), q.text(4), q.text(5),
-                   to_time(q.int64(6))});
+    out.push_back(
+        {q.int64(0), q.text(1), q.optional_int64(2), q.optional_int64(3), q.text(4), q.text(5), to_time(q.int64(6))});
   return out;
 }
 
@@ -560,8 +569,8 @@ ReplyOutcome apply_reply(const Context& ctx, std::string_view channel, std::stri
     ReplyOutcome out;
     const std::int64_t now = ctx.now();
     if (!provider_id.empty()) {
-      auto seen = ctx.db.query("SELECT 1 FROM inbound_message WHERE channel = ? AND provider_id = ?", channel,
-                               provider_id);
+      auto seen =
+          ctx.db.query("SELECT 1 FROM inbound_message WHERE channel = ? AND provider_id = ?", channel, provider_id);
       if (seen.step()) {
         out.handled_as = "duplicate";
         return out;
@@ -627,13 +636,15 @@ ReplyOutcome apply_reply(const Context& ctx, std::string_view channel, std::stri
       case domain::ReplyAction::opt_out: {
         // Every group, every pending message to this person, at once.
         for (const auto& p : people) {
-          ctx.db.query("UPDATE volunteer SET opted_out_at = coalesce(opted_out_at, ?1), updated_at = ?1 WHERE id = ?2",
-                       now, p.id)
+          ctx.db
+              .query("UPDATE volunteer SET opted_out_at = coalesce(opted_out_at, ?1), updated_at = ?1 WHERE id = ?2",
+                     now, p.id)
               .run();
           ctx.db
-              .query("UPDATE outbox_message SET status = 'suppressed', last_error = 'the person replied STOP', "
-                     "updated_at = ?1 WHERE volunteer_id = ?2 AND status = 'pending'",
-                     now, p.id)
+              .query(
+                  "UPDATE outbox_message SET status = 'suppressed', last_error = 'the person replied STOP', "
+                  "updated_at = ?1 WHERE volunteer_id = ?2 AND status = 'pending'",
+                  now, p.id)
               .run();
           audit(ctx, p.group_id, "volunteer.opted_out", "volunteer", p.id, {{"channel", channel}});
           record_event(ctx, p.group_id, "volunteer.updated", "volunteer", p.id, {{"opted_out", true}});
@@ -652,9 +663,7 @@ ReplyOutcome apply_reply(const Context& ctx, std::string_view channel, std::stri
         answer(*person, "opt_in_confirmation");
         break;
       }
-      case domain::ReplyAction::help:
-        answer(*person, "help");
-        break;
+      case domain::ReplyAction::help: answer(*person, "help"); break;
       case domain::ReplyAction::confirm:
       case domain::ReplyAction::decline: {
         // The assignment the last confirmation request to this person asked about.
@@ -700,13 +709,13 @@ ReplyOutcome apply_reply(const Context& ctx, std::string_view channel, std::stri
         out.groups.push_back(group_id);
         break;
       }
-      case domain::ReplyAction::other:
-        break;
+      case domain::ReplyAction::other: break;
     }
     ctx.db
-        .query("INSERT INTO inbound_message (group_id, channel, volunteer_id, provider_id, body, handled_as, "
-               "assignment_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-               group_id, channel, person->id, provider_id, text.substr(0, 1600), handled, assignment_id, now)
+        .query(
+            "INSERT INTO inbound_message (group_id, channel, volunteer_id, provider_id, body, handled_as, "
+            "assignment_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            group_id, channel, person->id, provider_id, text.substr(0, 1600), handled, assignment_id, now)
         .run();
     audit(ctx, group_id, "reply.received", "volunteer", person->id, {{"handled_as", handled}});
     return out;

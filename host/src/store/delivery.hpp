@@ -85,7 +85,7 @@ bool record_delivery_report(const Context& ctx, std::string_view channel, std::s
 
 struct ReplyOutcome {
   bool accepted = false;
-  std::string handled_as;  // opt_out, opt_in, help, confirm, decline, other, duplicate, unknown_sender
+  std::string handled_as;          // opt_out, opt_in, help, confirm, decline, other, duplicate, unknown_sender
   std::vector<domain::Id> groups;  // groups whose data changed
 };
 // Applies a reply from `from` (E.164) in one transaction: records it, opts
