@@ -241,6 +241,26 @@ TEST_CASE("delivery reports move a sent message to delivered or failed, by the p
   CHECK(count(w, "delivered") == 1);  // a late failure report never undoes a delivery
 }
 
+TEST_CASE("a delivery report that overtakes send() finds the message by its outbox id and is kept") {
+  World w;
+  auto slot = w.add_slot(w.meeting.id, 2);
+  auto v = texter(w, "Rosa", "+14155552671");
+  store::claim_slot(w.ctx, w.group.id, {slot.id, v.id});
+  plan(w);
+  auto q = w.db.query("SELECT id FROM outbox_message ORDER BY id LIMIT 1");
+  REQUIRE(q.step());
+  auto id = q.int64(0);
+  REQUIRE(store::mark_sending(w.ctx, id, {"", "text", "GSM-7", 1}));
+  CHECK_FALSE(store::record_delivery_report(w.ctx, "sms", "999", "delivered", ""));
+  CHECK(store::record_delivery_report(w.ctx, "sms", std::to_string(id), "delivered", ""));
+  store::mark_sent(w.ctx, id, std::to_string(id));
+  CHECK(count(w, "delivered") == 1);
+  auto r = w.db.query("SELECT provider_id, sent_at IS NOT NULL FROM outbox_message WHERE id = ?", id);
+  REQUIRE(r.step());
+  CHECK(r.text(0) == std::to_string(id));
+  CHECK(r.boolean(1));
+}
+
 TEST_CASE("SMS segments: GSM-7 up to 160 then 153 each, UCS-2 up to 70 then 67, and á í ó ú force UCS-2") {
   using turnout::sms::count_segments;
   CHECK(count_segments(std::string(160, 'a')).count == 1);

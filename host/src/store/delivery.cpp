@@ -420,12 +420,15 @@ bool mark_sending(const Context& ctx, Id id, const Rendered& t) {
 }
 
 void mark_sent(const Context& ctx, Id id, std::string_view provider_id) {
+  // A fast gateway may report delivery before send() returned: the row is
+  // then delivered (or failed) already, and keeps that status.
   ctx.db.write([&] {
     ctx.db
-        .query(
-            "UPDATE outbox_message SET status = 'sent', provider_id = ?1, last_error = '', sent_at = ?2, "
-            "updated_at = ?2 WHERE id = ?3 AND status = 'sending'",
-            provider_id, ctx.now(), id)
+        .query("UPDATE outbox_message SET status = CASE WHEN status = 'sending' THEN 'sent' ELSE status END, "
+               "provider_id = ?1, last_error = CASE WHEN status = 'sending' THEN '' ELSE last_error END, "
+               "sent_at = ?2, updated_at = ?2 WHERE id = ?3 AND sent_at IS NULL "
+               "AND status IN ('sending', 'delivered', 'failed')",
+               provider_id, ctx.now(), id)
         .run();
   });
 }
@@ -492,8 +495,12 @@ bool record_delivery_report(const Context& ctx, std::string_view channel, std::s
   return ctx.db.write([&] {
     Id id = 0;
     {
-      auto q =
-          ctx.db.query("SELECT id FROM outbox_message WHERE channel = ? AND provider_id = ?", channel, provider_id);
+      // A transport that names messages by their outbox id (Kannel) may get
+      // the report while the row is still `sending`, before its id is stored.
+      auto q = ctx.db.query(
+          "SELECT id FROM outbox_message WHERE channel = ?1 AND (provider_id = ?2 OR (provider_id = '' AND "
+          "status = 'sending' AND ?2 NOT GLOB '*[^0-9]*' AND id = CAST(?2 AS INTEGER))) LIMIT 1",
+          channel, provider_id);
       if (!q.step()) return false;
       id = q.int64(0);
     }
