@@ -12,11 +12,11 @@ TURNOUT_BUILD_PACKAGES=(
   libboost-dev libboost-program-options-dev libboost-filesystem-dev libboost-system-dev
   libsqlite3-dev sqlite3 libical-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   libtomlplusplus-dev libsodium-dev libphonenumber-dev libhowardhinnant-date-dev
-  libkainjow-mustache-dev libcsv-dev libcurl4-openssl-dev tzdata libqrencode-dev
+  libkainjow-mustache-dev libcsv-dev libcurl4-openssl-dev libssl-dev tzdata libqrencode-dev
 )
 # (and node with npm: Debian's nodejs + npm when no node is installed yet;
 # scripts/test checks, so a node from elsewhere is kept)
-TURNOUT_TEST_PACKAGES=(catch2 curl python3 python3-aiosmtpd python3-icalendar)
+TURNOUT_TEST_PACKAGES=(catch2 curl python3 python3-aiosmtpd python3-icalendar kannel kannel-extras)
 # The web UI's tests drive Debian's Chromium with npm's playwright-core
 # (tests/browser; `npm ci` installs it, never a downloaded browser).
 TURNOUT_BROWSER_TEST_PACKAGES=(chromium fonts-dejavu-core nodejs)

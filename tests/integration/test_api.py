@@ -40,7 +40,9 @@ ROUTES = [
     ("GET", "/api/v1/groups/current", "viewer"),
     ("PUT", "/api/v1/groups/current/reminders", "coordinator"),
     ("POST", "/api/v1/groups/current/feed-token", "coordinator"),
+    ("PUT", "/api/v1/groups/current/reply-words", "coordinator"),
     ("GET", "/api/v1/outbox", "viewer"),
+    ("GET", "/api/v1/replies", "viewer"),
     ("GET", "/api/v1/audit", "coordinator"),
     ("GET", "/api/v1/plugins", "viewer"),
     ("POST", "/api/v1/digests/run", "coordinator"),
@@ -616,6 +618,17 @@ class Resources(DaemonTest):
 
     def test_the_outbox_lists_by_status_and_the_audit_log_pages_without_contact_data(self):
         self.assertList(self.g.coord.get(f"{API}/outbox"))
+        self.assertList(self.g.viewer.get(f"{API}/replies"))
+        res = self.g.coord.put(f"{API}/groups/current/reply-words", {"opt_out": ["Alto", "basta!"], "confirm": ["Claro"]})
+        self.assertStatus(res, 200)
+        self.assertEqual(res.json["reply_words"]["opt_out"], ["ALTO", "BASTA"])
+        self.assertEqual(res.json["reply_words"]["confirm"], ["CLARO"])
+        before = self.d.snapshot()
+        self.assertError(self.g.coord.put(f"{API}/groups/current/reply-words", {"opt_out": ["two words"]}),
+                         422, "invalid", "opt_out")
+        self.assertError(self.g.coord.put(f"{API}/groups/current/reply-words", {"stop": ["x"]}), 422)
+        self.assertError(self.g.viewer.put(f"{API}/groups/current/reply-words", {"opt_out": ["x"]}), 403)
+        self.assertEqual(self.d.snapshot(), before)
         self.assertList(self.g.coord.get(query(f"{API}/outbox", status="pending")))
         self.assertError(self.g.coord.get(query(f"{API}/outbox", status="lost")), 422, "invalid", "status")
         v = self.volunteer(self.g.coord, email=new_email())

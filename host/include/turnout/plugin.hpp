@@ -272,6 +272,124 @@ struct Feed {
 using CalendarRenderer = std::function<bool(const FeedRequest&, Feed& feed, std::string& error)>;
 // ---------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------
+// Notification channels (SMS, email, a group's own).
+//
+// The host owns the outbox: it plans which messages are due (reminders,
+// confirmations, notices), keeps them durably, honours quiet hours, retries
+// with backoff, reconciles after a crash and reads the replies' keywords.
+// A channel plugin owns the transport and the wording. It registers a
+// ChannelSpec with Host::add_channel(); the host then calls its functions
+// on the delivery thread, one call at a time, never on a request's thread.
+// A function that throws counts as a failure of that call; a channel whose
+// calls fail ten times in a row is switched off and reported, and its
+// messages wait in the outbox until it is back.
+// ---------------------------------------------------------------------------
+
+// What a message is for. The names are stored in the outbox ("kind").
+enum class MessageKind : std::int32_t {
+  reminder,              // before a meeting, at the group's offsets
+  confirmation_request,  // a new place: please answer YES or NO
+  meeting_cancelled,     // the meeting is off
+  meeting_moved,         // the meeting has a new time
+  deadline,              // public sign-up closing, written testimony due
+  opt_out_confirmation,  // answer to STOP: nothing more will come
+  opt_in_confirmation,   // answer to START
+  help,                  // answer to HELP or AYUDA
+  reply_received,        // answer to YES or NO: what the host understood
+  coordinator_notice,    // to a coordinator: a NO, an interpreter to book
+};
+
+// Everything a template may need to word one message. The host fills what
+// applies to the kind; views are copies.
+struct MessageIntent {
+  MessageKind kind = MessageKind::reminder;
+  std::string language;  // the recipient's (BCP 47: en, es); word it in this
+  std::string timezone;  // the recipient's IANA zone: show times in it
+  GroupView group;
+  std::optional<VolunteerView> volunteer;    // empty for a coordinator
+  std::optional<AssignmentView> assignment;  // with its slot, agenda item and meeting
+  std::optional<MeetingView> meeting;        // always set when the message is about a meeting
+  int offset_minutes = 0;                    // reminder: planned this long before the start
+  std::string deadline_kind;                 // deadline: signup_closes, written_testimony_due, interpreter_request_due
+  std::int64_t deadline_at = 0;              // deadline: when, Unix seconds
+  std::int64_t previous_starts_at = 0;       // meeting_moved: the old start
+  // The same moments as RFC 3339 on the recipient's clock (their zone), so a
+  // template shows local time without a time-zone library.
+  std::string starts_at_local;
+  std::string deadline_at_local;
+  std::string previous_starts_at_local;
+  std::string notice;                        // coordinator_notice: declined, interpreter_needed, reply
+  std::string reply_text;                    // coordinator_notice about a reply: what the person wrote
+  std::vector<std::string> replies;          // words the recipient may answer with, in their language
+  std::string template_override;             // the group's own Mustache template for this kind and language, or empty
+};
+
+struct RenderedMessage {
+  bool ok = false;
+  std::string subject;  // email; empty for SMS
+  std::string body;
+  std::string encoding;  // SMS: "GSM-7" or "UCS-2"; empty otherwise
+  int segments = 0;      // SMS: segments the body takes; 0 otherwise
+  std::string error;     // when !ok: why (never the recipient or the text)
+};
+
+// One message as the transport sends it.
+struct ChannelMessage {
+  std::int64_t id = 0;          // the outbox id: use it to name files, and as the provider's reference
+  std::string idempotency_key;  // stable across retries and restarts
+  std::string recipient;        // E.164 number or address
+  std::string subject;
+  std::string body;
+  std::string kind;     // MessageKind's name, or empty for a message a plugin enqueued itself
+  int attempts = 0;     // send: attempts before this one; reconcile: including the one in flight
+  std::string provider_id;  // set when a previous attempt got one
+};
+
+enum class SendOutcome : std::int32_t {
+  sent,               // the gateway took it; provider_id names it there
+  transient_failure,  // try again later (timeouts, 5xx, 429, connection refused)
+  permanent_failure,  // never retry (a refused number, 4xx, a bad template)
+};
+struct SendResult {
+  SendOutcome outcome = SendOutcome::transient_failure;
+  std::string provider_id;
+  std::string error;  // shown in the outbox: no recipient, no text
+};
+
+// A message was in `sending` when the daemon stopped (a crash, kill -9):
+// did it leave? Asked once per such message at start, before anything else
+// is sent on the channel.
+enum class ReconcileOutcome : std::int32_t {
+  sent,      // it left (the file is there, the provider knows it): mark it sent
+  not_sent,  // it surely did not leave: send it again
+  unknown,   // cannot tell: mark it failed, "unknown after a crash", and let a person decide
+};
+
+enum class DeliveryStatus : std::int32_t { delivered, failed, sent };
+
+struct ChannelSpec {
+  std::string name;               // the outbox's channel: "sms", "email", [a-z0-9_]+
+  bool quiet_hours = true;        // hold messages between 21:00 and 08:00 on the recipient's clock
+  int max_attempts = 8;           // transient failures before the host gives up
+  std::function<RenderedMessage(const MessageIntent&)> render;
+  std::function<SendResult(const ChannelMessage&)> send;
+  std::function<ReconcileOutcome(const ChannelMessage&)> reconcile;  // empty: unknown
+};
+
+// A reply a person sent to the channel's number or address.
+struct InboundMessage {
+  std::string from;         // E.164 or address, as the gateway gave it
+  std::string to;
+  std::string text;
+  std::string provider_id;  // the gateway's id for the message, when it has one: replays are dropped
+};
+struct InboundResult {
+  bool accepted = false;  // false: not a number the host knows, or a replay; nothing was changed
+  std::string handled_as;  // opt_out, opt_in, help, confirm, decline, other, duplicate, unknown_sender
+  std::string error;
+};
+
 // The daemon's services for one plugin. Every method is safe to call from
 // the plugin's hooks and handlers; none throws.
 class BOOST_SYMBOL_VISIBLE Host {
@@ -365,6 +483,19 @@ class BOOST_SYMBOL_VISIBLE Host {
   // that renders /feeds/... Null when another plugin's renderer is
   // registered already (the log says whose).
   virtual Handle add_calendar(CalendarRenderer renderer) noexcept = 0;
+  // Notification channels (see "Notification channels" above).
+  // Registers this plugin as the channel spec.name; null when the name is
+  // taken or malformed, or a function is missing. Dropping the Handle
+  // unregisters it (messages then wait in the outbox).
+  virtual Handle add_channel(ChannelSpec spec) noexcept = 0;
+  // A delivery report from the gateway for a message the channel sent with
+  // this provider id. False when no such message exists on the channel.
+  virtual bool delivery_report(std::string_view channel, std::string_view provider_id, DeliveryStatus status,
+                               std::string_view error) noexcept = 0;
+  // A reply arrived. The host reads the keywords (STOP, YES, ...), applies
+  // them in one transaction and queues its answer in the outbox; the
+  // channel sends that like any other message. Safe from a route handler.
+  virtual InboundResult inbound(std::string_view channel, const InboundMessage& message) noexcept = 0;
 
  protected:
   ~Host() = default;  // plugins never delete the host

@@ -17,6 +17,8 @@
 #include "cli/csv_volunteers.hpp"
 #include "cli/demo.hpp"
 #include "config/config.hpp"
+#include "delivery/delivery.hpp"
+#include "delivery/test_clock.hpp"
 #include "domain/error.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
@@ -252,9 +254,13 @@ int cmd_serve(const po::variables_map&, const config::Config& c) {
   options.max_body_bytes = c.server.max_body_bytes;
   options.max_connections = c.server.max_connections;
   options.read_timeout_seconds = c.server.read_timeout_seconds;
+  // A test-only clock, when TURNOUT_TEST_CLOCK_FILE is set (never in
+  // production: it is refused unless the daemon listens on loopback).
+  std::unique_ptr<delivery::FileClock> test_clock = delivery::test_clock_from_environment(options.address);
+  const domain::Clock& clock = test_clock ? static_cast<const domain::Clock&>(*test_clock) : system_clock;
   store::Writer writer(c.database_path, static_cast<std::size_t>(c.write_batch_max));
   store::ReadPool reads(c.database_path);
-  http::Api api(c, writer, reads, system_clock);
+  http::Api api(c, writer, reads, clock);
   plugins::RouteTable plugin_routes;
   plugins::PluginSet* set_for_reports = nullptr;
   plugins::EventBus events(reads, writer, [&](const std::string& plugin, const std::string& reason) {
@@ -265,10 +271,18 @@ int cmd_serve(const po::variables_map&, const config::Config& c) {
   plugins::Digests digests(jobs);
   api.attach_digests(&digests);
   plugins::Calendars calendars;
+  delivery::Options delivery_options;
+  if (test_clock) delivery_options.max_sleep = std::chrono::milliseconds(200);  // the test moves time by jumps
+  delivery::Delivery outbox(c, clock, reads, writer, delivery_options,
+                            [&](const std::string& plugin, const std::string& reason) {
+                              if (set_for_reports) set_for_reports->report(plugin, reason);
+                            });
+  auto planner = events.subscribe("_delivery", "", [&outbox](const plugin::Event& e) { outbox.on_event(e); });
   plugins::PluginSet plugin_set(
-      {c, system_clock, plugin_routes, &reads, &writer, &events, &jobs, &digests, &calendars});
+      {c, clock, plugin_routes, &reads, &writer, &events, &jobs, &digests, &calendars, &outbox});
   set_for_reports = &plugin_set;
   plugin_set.load_all();
+  outbox.start();
   api.attach_plugins(&plugin_set, &plugin_routes);
   api.attach_calendars(&calendars);
   {
@@ -279,6 +293,7 @@ int cmd_serve(const po::variables_map&, const config::Config& c) {
                  server.port(), c.database_path.string());
     server.run();
     // The server's threads are done: no request can reach a plugin now.
+    outbox.stop();  // no more sends; what is pending stays in the outbox
     plugin_set.stop_all();
     events.stop();
     jobs.stop();

@@ -12,6 +12,7 @@
 #include "store/groups.hpp"
 #include "store/journal.hpp"
 #include "store/migrations.hpp"
+#include "store/delivery.hpp"
 #include "store/outbox.hpp"
 #include "store/writer.hpp"
 
@@ -115,6 +116,27 @@ void add_system_routes(Api& api) {
             });
           });
 
+  api.add(bh_verb::put, "/api/v1/groups/current/reply-words", Access::coordinator,
+          "Add the group's own reply words (e.g. ALTO to stop), beside STOP, YES, SI, NO, HELP, AYUDA",
+          [](Call& call) -> Outcome {
+            static const char* kActions[] = {"opt_out", "opt_in", "help", "confirm", "decline"};
+            const auto body = call.json();
+            JsonReader r(body, {"opt_out", "opt_in", "help", "confirm", "decline"});
+            std::vector<domain::ReplyKeyword> words;
+            for (const char* action : kActions)
+              for (const auto& w : r.strings(action).value_or(std::vector<std::string>{}))
+                words.push_back({w, *domain::parse_reply_action(action)});
+            auto group_id = call.group_id();
+            return Deferred([group_id, words](const store::Context& ctx) {
+              store::set_reply_keywords(ctx, group_id, words);
+              json out = {{"opt_out", json::array()}, {"opt_in", json::array()}, {"help", json::array()},
+                          {"confirm", json::array()}, {"decline", json::array()}};
+              for (const auto& k : store::reply_keywords(ctx.db, group_id))
+                out[std::string(domain::to_string(k.action))].push_back(k.word);
+              return ok({{"reply_words", out}});
+            });
+          });
+
   api.add(bh_verb::get, "/api/v1/outbox", Access::viewer, "Messages and what became of them (?status=)",
           [](Call& call) -> Outcome {
             store::OutboxFilter f;
@@ -123,6 +145,9 @@ void add_system_routes(Api& api) {
             f.status = call.query_value("status").value_or("");
             auto rows = store::list_outbox(call.db, call.group_id(), f);
             auto id_or_null = [](const std::optional<domain::Id>& id) { return id ? json(*id) : json(nullptr); };
+            auto time_or_null = [](const std::optional<domain::Time>& t) {
+              return t ? json(domain::format_rfc3339_utc(*t)) : json(nullptr);
+            };
             return ok(page_of(
                 rows, f.limit,
                 [&](const store::OutboxMessage& m) {
@@ -137,9 +162,36 @@ void add_system_routes(Api& api) {
                               {"status", m.status},
                               {"attempts", m.attempts},
                               {"last_error", m.last_error},
-                              {"provider_id", m.provider_id}};
+                              {"provider_id", m.provider_id},
+                              {"kind", m.kind},
+                              {"meeting_id", id_or_null(m.meeting_id)},
+                              {"assignment_id", id_or_null(m.assignment_id)},
+                              {"encoding", m.encoding},
+                              {"segments", m.segments ? json(*m.segments) : json(nullptr)},
+                              {"next_attempt_at", time_or_null(m.next_attempt_at)},
+                              {"sent_at", time_or_null(m.sent_at)},
+                              {"delivered_at", time_or_null(m.delivered_at)}};
                 },
                 [](const store::OutboxMessage& m) { return std::to_string(m.id); }));
+          });
+
+  api.add(bh_verb::get, "/api/v1/replies", Access::viewer, "Replies people sent, and what Turnout made of them",
+          [](Call& call) -> Outcome {
+            int limit = page_limit(call);
+            auto rows = store::list_inbound(call.db, call.group_id(), page_after_id(call), limit);
+            auto id_or_null = [](const std::optional<domain::Id>& id) { return id ? json(*id) : json(nullptr); };
+            return ok(page_of(
+                rows, limit,
+                [&](const store::InboundRow& r) {
+                  return json{{"id", r.id},
+                              {"channel", r.channel},
+                              {"volunteer_id", id_or_null(r.volunteer_id)},
+                              {"assignment_id", id_or_null(r.assignment_id)},
+                              {"body", r.body},
+                              {"handled_as", r.handled_as},
+                              {"received_at", domain::format_rfc3339_utc(r.received_at)}};
+                },
+                [](const store::InboundRow& r) { return std::to_string(r.id); }));
           });
 
   api.add(bh_verb::get, "/api/v1/audit", Access::coordinator, "Who did what (ids only, never contact data)",

@@ -12,6 +12,7 @@
 
 #include <future>
 
+#include "delivery/delivery.hpp"
 #include "domain/error.hpp"
 #include "domain/local_time.hpp"
 #include "domain/time.hpp"
@@ -376,6 +377,40 @@ class PluginHost final : public plugin::Host {
       return handle;
     } catch (...) {
       return nullptr;
+    }
+  }
+
+  plugin::Handle add_channel(plugin::ChannelSpec spec) noexcept override {
+    try {
+      if (!services_.delivery) return nullptr;
+      std::string name = spec.name;
+      auto handle = services_.delivery->add_channel(name_, std::move(spec));
+      if (!handle)
+        log(plugin::LogLevel::error,
+            fmt::format("add_channel(\"{}\") refused: a name of a-z, 0-9 and _ that no other plugin took, with "
+                        "render and send",
+                        name));
+      return handle;
+    } catch (...) {
+      return nullptr;
+    }
+  }
+
+  bool delivery_report(std::string_view channel, std::string_view provider_id, plugin::DeliveryStatus status,
+                       std::string_view error) noexcept override {
+    try {
+      return services_.delivery && services_.delivery->delivery_report(channel, provider_id, status, error);
+    } catch (...) {
+      return false;
+    }
+  }
+
+  plugin::InboundResult inbound(std::string_view channel, const plugin::InboundMessage& message) noexcept override {
+    try {
+      if (!services_.delivery) return {false, "unavailable", "not available while the plugin is only being checked"};
+      return services_.delivery->inbound(channel, message);
+    } catch (...) {
+      return {false, "error", "out of memory"};
     }
   }
 

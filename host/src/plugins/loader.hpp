@@ -23,6 +23,9 @@ namespace turnout::store {
 class ReadPool;
 class Writer;
 }
+namespace turnout::delivery {
+class Delivery;
+}
 
 namespace turnout::plugins {
 
@@ -60,6 +63,7 @@ struct Services {
   Jobs* jobs = nullptr;
   Digests* digests = nullptr;
   Calendars* calendars = nullptr;  // the calendar renderer's slot (Host::add_calendar)
+  delivery::Delivery* delivery = nullptr;  // notification channels; null: refused
 };
 
 class PluginSet {

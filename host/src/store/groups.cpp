@@ -147,6 +147,9 @@ void set_reminder_rules(const Context& ctx, domain::Id group_id, const std::vect
             .run();
     audit(ctx, group_id, "group.reminders_set", "group", group_id,
           {{"offsets_minutes", offsets}, {"channels", channels}});
+    // The delivery planner re-plans the group's pending reminders on it.
+    record_event(ctx, group_id, "group.reminders_set", "group", group_id,
+                 {{"offsets_minutes", offsets}, {"channels", channels}});
   });
 }
 

@@ -15,12 +15,35 @@ std::vector<OutboxMessage> list_outbox(Database& db, domain::Id group_id, const 
   std::vector<OutboxMessage> out;
   auto q = db.query(
       "SELECT id, channel, plugin, volunteer_id, account_id, subject, body, due_at, status, attempts, last_error, "
-      "provider_id FROM outbox_message WHERE group_id = ?1 AND id > ?2 AND (?3 = '' OR status = ?3) "
+      "provider_id, kind, meeting_id, assignment_id, encoding, segments, next_attempt_at, sent_at, delivered_at "
+      "FROM outbox_message WHERE group_id = ?1 AND id > ?2 AND (?3 = '' OR status = ?3) "
       "ORDER BY id LIMIT ?4",
       group_id, f.after_id, f.status, std::clamp(f.limit, 1, 100000));
-  while (q.step())
-    out.push_back({q.int64(0), q.text(1), q.text(2), q.optional_int64(3), q.optional_int64(4), q.text(5), q.text(6),
-                   to_time(q.int64(7)), q.text(8), q.integer(9), q.text(10), q.text(11)});
+  auto time_or_none = [&](int c) { return q.is_null(c) ? std::nullopt : std::optional<domain::Time>(to_time(q.int64(c))); };
+  while (q.step()) {
+    OutboxMessage m;
+    m.id = q.int64(0);
+    m.channel = q.text(1);
+    m.plugin = q.text(2);
+    m.volunteer_id = q.optional_int64(3);
+    m.account_id = q.optional_int64(4);
+    m.subject = q.text(5);
+    m.body = q.text(6);
+    m.due_at = to_time(q.int64(7));
+    m.status = q.text(8);
+    m.attempts = q.integer(9);
+    m.last_error = q.text(10);
+    m.provider_id = q.text(11);
+    m.kind = q.text(12);
+    m.meeting_id = q.optional_int64(13);
+    m.assignment_id = q.optional_int64(14);
+    m.encoding = q.text(15);
+    if (!q.is_null(16)) m.segments = q.integer(16);
+    m.next_attempt_at = time_or_none(17);
+    m.sent_at = time_or_none(18);
+    m.delivered_at = time_or_none(19);
+    out.push_back(std::move(m));
+  }
   return out;
 }
 

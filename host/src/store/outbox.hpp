@@ -1,5 +1,5 @@
-// The outbox as coordinators see it. The delivery layer that fills and
-// drains it comes with the SMS and email plugins.
+// The outbox as coordinators see it. host/src/delivery fills and drains it
+// (store/delivery.hpp holds its writes).
 #pragma once
 
 #include <optional>
@@ -19,6 +19,12 @@ struct OutboxMessage {
   std::string status;
   int attempts = 0;
   std::string last_error, provider_id;
+  // What it is for and how it travels (delivery, schema 4).
+  std::string kind;
+  std::optional<domain::Id> meeting_id, assignment_id;
+  std::string encoding;
+  std::optional<int> segments;
+  std::optional<domain::Time> next_attempt_at, sent_at, delivered_at;
 };
 
 struct OutboxFilter {
