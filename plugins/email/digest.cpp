@@ -16,7 +16,8 @@ using kainjow::mustache::data;
 using kainjow::mustache::mustache;
 
 const char* const kNames[] = {"volunteer_digest", "coordinator_digest", "meeting_cancelled", "meeting_moved",
-                              "assignment_confirmed"};
+                              "assignment_confirmed", "reminder", "confirmation_request", "deadline",
+                              "coordinator_notice"};
 const char* const kParts[] = {"subject", "txt", "html"};
 
 // Words the templates fill in, by language.
@@ -325,6 +326,57 @@ Mail notice(const Templates& t, const TimeFormat& fmt, const std::string& kind, 
   d.set("unsubscribe_url", links.unsubscribe);
   Mail m = render_mail(t, group.slug, lang, kind, d);
   if (!ics.empty()) m.attachments.push_back({"meeting.ics", "text/calendar; charset=utf-8; method=PUBLISH", ics});
+  return m;
+}
+
+std::string kind_name(sdk::MessageKind kind) {
+  using K = sdk::MessageKind;
+  switch (kind) {
+    case K::reminder: return "reminder";
+    case K::confirmation_request: return "confirmation_request";
+    case K::meeting_cancelled: return "meeting_cancelled";
+    case K::meeting_moved: return "meeting_moved";
+    case K::deadline: return "deadline";
+    case K::coordinator_notice: return "coordinator_notice";
+    case K::opt_out_confirmation: return "opt_out_confirmation";
+    case K::opt_in_confirmation: return "opt_in_confirmation";
+    case K::help: return "help";
+    case K::reply_received: return "reply_received";
+  }
+  return "unknown";
+}
+
+Mail intent_mail(const Templates& t, const TimeFormat& fmt, const sdk::MessageIntent& in, const Links& links,
+                 std::int64_t now) {
+  using K = sdk::MessageKind;
+  if (in.kind != K::reminder && in.kind != K::confirmation_request && in.kind != K::meeting_cancelled &&
+      in.kind != K::meeting_moved && in.kind != K::deadline && in.kind != K::coordinator_notice)
+    throw MailError("email does not carry " + kind_name(in.kind) + " (an answer to a text message)");
+  const std::string lang = Templates::language_of(in.language);
+  const std::string tz = in.timezone.empty() ? in.group.timezone : in.timezone;
+  const sdk::MeetingView* meeting = in.meeting ? &*in.meeting : in.assignment ? &in.assignment->meeting : nullptr;
+  if (!meeting) throw MailError("the message is about no meeting");
+  data d = in.assignment ? assignment_data(*in.assignment, fmt, tz, lang, now) : data{};
+  if (!in.assignment) {
+    set_meeting(d, *meeting, fmt, tz, lang);
+    auto w = where(*meeting, "", lang);
+    if (!w.empty()) d.set("where", w);
+  } else {
+    set_meeting(d, *meeting, fmt, tz, lang);  // the newest time, for a moved meeting
+  }
+  d.set("name", in.volunteer ? in.volunteer->name : std::string());
+  d.set("group", in.group.name);
+  d.set("app_url", in.group.public_url + "/app/");
+  d.set("calendar_url", links.calendar);
+  d.set("unsubscribe_url", links.unsubscribe);
+  if (in.deadline_at) {
+    d.set("deadline_label", label(lang, in.deadline_kind));
+    d.set("deadline_when", fmt(in.deadline_at, tz, lang, sdk::TimeStyle::long_form));
+    d.set("deadline_short", fmt(in.deadline_at, tz, lang, sdk::TimeStyle::short_form));
+  }
+  if (in.kind == K::coordinator_notice) d.set(in.notice == "declined" ? "declined" : "interpreter", true);
+  Mail m = render_mail(t, in.group.slug, lang, kind_name(in.kind), d);
+  if (in.volunteer && !in.volunteer->email.empty()) m.to = {in.volunteer->name, in.volunteer->email};
   return m;
 }
 

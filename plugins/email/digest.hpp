@@ -79,4 +79,14 @@ Mail notice(const Templates& t, const TimeFormat& fmt, const std::string& kind, 
             const sdk::VolunteerView& volunteer, const sdk::AssignmentView& assignment, const Links& links,
             std::int64_t now, const std::string& ics = {});
 
+// A message the host planned (reminder, confirmation_request,
+// meeting_cancelled, meeting_moved, deadline, coordinator_notice), worded
+// from the template of the same name in the intent's language and zone. A
+// kind email does not carry (answers to a text: help, opt_out_confirmation,
+// ...) throws MailError. `to`, when the intent names no volunteer, is left
+// empty: the sender adds it.
+Mail intent_mail(const Templates& t, const TimeFormat& fmt, const sdk::MessageIntent& intent, const Links& links,
+                 std::int64_t now);
+std::string kind_name(sdk::MessageKind kind);
+
 }  // namespace turnout::email

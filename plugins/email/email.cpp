@@ -4,12 +4,18 @@
 //
 //   GET  /plugins/email/unsubscribe?t=TOKEN   a page asking to confirm (open)
 //   POST /plugins/email/unsubscribe?t=TOKEN   unsubscribes; RFC 8058 one-click (open)
+//   GET  /plugins/email/calendar?t=TOKEN      a page offering a calendar link (open)
+//   POST /plugins/email/calendar?t=TOKEN      makes a new calendar link and shows it (open)
 //   GET  /plugins/email/schedule              the group's digest day and time (viewer)
 //   PUT  /plugins/email/schedule              {"day": "monday", "time": "09:00"} (coordinator)
 //
-// Every message is composed whole (RFC 5322, MIME) when it is queued, so
-// the outbox holds exactly the bytes that go out, and a retry sends the
-// same Message-ID. Never logs an address, a name or a message.
+// It is also the outbox's "email" channel: the host plans reminders and
+// notices and asks this plugin to word them (render) and send them. Every
+// message is composed whole (RFC 5322, MIME) when it is queued or first
+// worded, without its To header: the outbox row keeps the recipient, and
+// send() puts "To:" in front. So the outbox holds the bytes that go out, and
+// a retry sends the same Message-ID. Never logs an address, a name or a
+// message.
 #include <turnout/plugin.hpp>
 
 #include <sodium.h>
@@ -17,6 +23,9 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <thread>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,6 +49,7 @@ constexpr std::int64_t kDay = 86400;
 constexpr std::int64_t kHorizon = 14 * kDay;  // what a digest looks ahead to
 constexpr const char* kUnsubscribe = "unsubscribe";
 constexpr const char* kUnsubscribeAccount = "unsubscribe-account";
+constexpr const char* kCalendar = "calendar";
 
 struct Settings {
   std::string transport = "file";
@@ -101,11 +111,15 @@ const std::map<std::string, std::map<std::string, Page>> kPages = {
     {"en",
      {{"confirm", {"Stop emails from %GROUP%?", "You will get no more emails from %GROUP%. Texts, if you get them, are not changed.", "Stop the emails"}},
       {"done", {"You will get no more emails", "%GROUP% will not email you again. You can ask them to add you back at any time.", ""}},
-      {"invalid", {"This link does not work", "It may be incomplete, or it was made for another address. Copy the whole link from the email.", ""}}}},
+      {"invalid", {"This link does not work", "It may be incomplete, or it was made for another address. Copy the whole link from the email.", ""}},
+      {"calendar", {"Your meetings in your calendar", "Get a private link that puts the meetings %GROUP% has you down for in your phone's calendar, and keeps them up to date. A new link replaces any link you had before.", "Get my calendar link"}},
+      {"calendar_done", {"Your calendar link", "Tap the first link on your phone to subscribe. In Google Calendar on a computer: Other calendars, +, From URL, and paste the second link. Keep it to yourself: anyone with it sees your meetings.", ""}}}},
     {"es",
      {{"confirm", {"¿Dejar de recibir correos de %GROUP%?", "No recibirás más correos de %GROUP%. Los mensajes de texto, si los recibes, no cambian.", "Dejar de recibir correos"}},
       {"done", {"Ya no recibirás correos", "%GROUP% no te volverá a escribir. Puedes pedirles que te vuelvan a agregar cuando quieras.", ""}},
-      {"invalid", {"Este enlace no funciona", "Puede estar incompleto o ser de otra dirección. Copia el enlace completo del correo.", ""}}}},
+      {"invalid", {"Este enlace no funciona", "Puede estar incompleto o ser de otra dirección. Copia el enlace completo del correo.", ""}},
+      {"calendar", {"Tus reuniones en tu calendario", "Obtén un enlace privado que pone en el calendario de tu teléfono las reuniones en las que %GROUP% te anotó, y las mantiene al día. Un enlace nuevo reemplaza al que tenías antes.", "Obtener mi enlace de calendario"}},
+      {"calendar_done", {"Tu enlace de calendario", "Toca el primer enlace en tu teléfono para suscribirte. En Google Calendar en una computadora: Otros calendarios, +, Desde URL, y pega el segundo enlace. No lo compartas: quien lo tenga ve tus reuniones.", ""}}}},
 };
 
 std::string replace_all(std::string s, std::string_view what, std::string_view with) {
@@ -115,7 +129,7 @@ std::string replace_all(std::string s, std::string_view what, std::string_view w
 }
 
 HttpResponse page(int status, const std::string& lang, const std::string& which, const std::string& group,
-                  const std::string& form_action = {}) {
+                  const std::string& form_action = {}, const std::vector<std::string>& links = {}) {
   const auto& p = kPages.at(lang == "es" ? "es" : "en").at(which);
   auto title = html_escape(replace_all(p.title, "%GROUP%", group));
   auto text = html_escape(replace_all(p.text, "%GROUP%", group));
@@ -129,8 +143,10 @@ HttpResponse page(int status, const std::string& lang, const std::string& which,
                      title + "</h1><p>" + text + "</p>";
   if (!form_action.empty())
     body += "<form method=\"post\" action=\"" + html_escape(form_action) +
-            "\"><input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\"><button type=\"submit\">" +
+            "\"><input type=\"hidden\" name=\"confirm\" value=\"1\"><button type=\"submit\">" +
             html_escape(p.button) + "</button></form>";
+  for (const auto& link : links)
+    body += "<p><a href=\"" + html_escape(link) + "\">" + html_escape(link) + "</a></p>";
   body += "</main></body></html>\n";
   return {status,
           "text/html; charset=utf-8",
@@ -159,9 +175,25 @@ class Email final : public Plugin {
                                      [this](const HttpRequest& r) { return get_schedule(r); }));
     routes_.push_back(host.add_route("PUT", "/schedule", RouteAccess::coordinator,
                                      [this](const HttpRequest& r) { return put_schedule(r); }));
+    routes_.push_back(host.add_route("GET", "/calendar", RouteAccess::open,
+                                     [this](const HttpRequest& r) { return calendar_page(r); }));
+    routes_.push_back(host.add_route("POST", "/calendar", RouteAccess::open,
+                                     [this](const HttpRequest& r) { return calendar_link(r); }));
+    if (settings_.transport == "smtp")
+      transport_ = mail::smtp_transport({settings_.url, settings_.username, settings_.password, settings_.require_tls,
+                                         std::chrono::seconds(30)});
+    else
+      transport_ = mail::file_transport(settings_.dir);
+    ChannelSpec spec;
+    spec.name = "email";
+    spec.quiet_hours = false;  // mail waits in the inbox; it wakes nobody
+    spec.render = [this](const MessageIntent& in) { return render(in); };
+    spec.send = [this](const ChannelMessage& m) { return send(m); };
+    spec.reconcile = [this](const ChannelMessage& m) { return reconcile(m); };
+    channel_ = host.add_channel(std::move(spec));
     digest_ = host.add_digest([this](std::int64_t group_id) { run_now(group_id); });
     tick_ = host.every(std::chrono::seconds(60), [this] { scheduled(); });
-    if (!digest_ || !tick_ || std::any_of(routes_.begin(), routes_.end(), [](const auto& r) { return !r; })) {
+    if (!channel_ || !digest_ || !tick_ || std::any_of(routes_.begin(), routes_.end(), [](const auto& r) { return !r; })) {
       error = "a registration of the email plugin was refused";
       return Status::failed;
     }
@@ -172,7 +204,9 @@ class Email final : public Plugin {
   void stop() override {
     tick_.reset();
     digest_.reset();
+    channel_.reset();
     routes_.clear();
+    transport_.reset();
   }
 
  private:
@@ -237,7 +271,8 @@ class Email final : public Plugin {
 
   std::string link(const mail::LinkSigner& signer, const std::string& public_url, const char* purpose,
                    std::int64_t group_id, std::int64_t id) const {
-    return public_url + "/plugins/email/unsubscribe?t=" + signer.sign(purpose, {group_id, id});
+    std::string page = std::string_view(purpose) == kCalendar ? "calendar" : "unsubscribe";
+    return public_url + "/plugins/email/" + page + "?t=" + signer.sign(purpose, {group_id, id});
   }
 
   // List-Id, List-Unsubscribe (https and mailto) and the one-click header.
@@ -246,7 +281,8 @@ class Email final : public Plugin {
     std::string name;
     for (char c : g.name) name += (std::isalnum(static_cast<unsigned char>(c)) || c == ' ') ? c : ' ';
     return {{"List-Id", name + " <" + g.slug + "." + domain + ">"},
-            {"List-Unsubscribe", "<" + unsubscribe + ">, <mailto:" + settings_.from.address + "?subject=unsubscribe>"},
+            // A link cannot be folded: each on a line of its own.
+            {"List-Unsubscribe", "<" + unsubscribe + ">,\r\n <mailto:" + settings_.from.address + "?subject=unsubscribe>"},
             {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}};
   }
 
@@ -356,7 +392,8 @@ class Email final : public Plugin {
       auto key = "digest:" + std::to_string(g.id) + ":" + period + ":volunteer:" + std::to_string(v.id);
       auto unsubscribe = link(*links, g.public_url, kUnsubscribe, g.id, v.id);
       try {
-        auto m = mail::volunteer_digest(*templates_, fmt, g, v, mine, open, {g.public_url + "/app/", unsubscribe}, now);
+        auto calendar = link(*links, g.public_url, kCalendar, g.id, v.id);
+        auto m = mail::volunteer_digest(*templates_, fmt, g, v, mine, open, {calendar, unsubscribe}, now);
         batch.push_back(outgoing(g, key, v.id, std::nullopt, {v.name, v.email}, std::move(m), unsubscribe, now));
         ++volunteers;
       } catch (const mail::MailError& e) {
@@ -387,7 +424,7 @@ class Email final : public Plugin {
                            std::optional<std::int64_t> account_id, mail::Address to, mail::Mail m,
                            const std::string& unsubscribe, std::int64_t now) const {
     m.from = settings_.from;
-    m.to = std::move(to);
+    m.to = {};  // send() adds it from the recipient
     m.headers = list_headers(g, unsubscribe);
     OutgoingMessage out;
     out.group_id = g.id;
@@ -395,11 +432,87 @@ class Email final : public Plugin {
     out.channel = "email";
     out.volunteer_id = volunteer_id;
     out.account_id = account_id;
-    out.recipient = m.to.address;
+    mail::check_address(to.address, "to");
+    mail::check_header_text(to.name, "name");
+    out.recipient = to.name.empty() ? to.address : to.name + " <" + to.address + ">";
     out.subject = m.subject;
     out.body = mail::compose(m, now, message_id(key, mail::domain_of(settings_.from.address)), key);
     out.due_at = now;
     return out;
+  }
+
+  // ---- the channel -----------------------------------------------------------
+
+  RenderedMessage render(const MessageIntent& in) {
+    RenderedMessage out;
+    try {
+      const auto* links = signer();
+      if (!links) throw mail::MailError("no key for unsubscribe links");
+      mail::Links l;
+      if (in.volunteer) {
+        l.unsubscribe = link(*links, in.group.public_url, kUnsubscribe, in.group.id, in.volunteer->id);
+        l.calendar = link(*links, in.group.public_url, kCalendar, in.group.id, in.volunteer->id);
+      }
+      auto m = mail::intent_mail(*templates_, time_format(), in, l, host_->now());
+      m.from = settings_.from;
+      m.to = {};
+      if (in.volunteer) m.headers = list_headers(in.group, l.unsubscribe);
+      // Random, not derived: the worded message is stored with the outbox
+      // row, so a retry sends these same bytes and this same Message-ID.
+      unsigned char rnd[16];
+      randombytes_buf(rnd, sizeof rnd);
+      char hex[33];
+      sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+      out.subject = m.subject;
+      out.body = mail::compose(m, host_->now(), "<" + std::string(hex) + "@" + mail::domain_of(settings_.from.address) + ">", hex);
+      out.ok = true;
+    } catch (const std::exception& e) {
+      out.ok = false;
+      out.error = e.what();
+    }
+    return out;
+  }
+
+  // Keeps to rate_per_second, on the delivery thread (the only caller).
+  void pace() {
+    auto gap = std::chrono::microseconds(1'000'000 / settings_.rate_per_second);
+    auto now = std::chrono::steady_clock::now();
+    if (now < next_send_) std::this_thread::sleep_for(next_send_ - now);
+    next_send_ = std::max(now, next_send_) + gap;
+  }
+
+  SendResult send(const ChannelMessage& m) {
+    mail::Address to;
+    std::string message;
+    try {
+      to = mail::parse_address(m.recipient, "recipient");
+      message = mail::with_recipient(to, m.body);
+    } catch (const mail::MailError& e) {
+      return {SendOutcome::permanent_failure, "", e.what()};
+    }
+    pace();
+    auto r = transport_->send(settings_.from.address, to.address, message, file_name(m));
+    switch (r.kind) {
+      case mail::SendResult::Kind::sent: return {SendOutcome::sent, r.provider_id, ""};
+      case mail::SendResult::Kind::permanent: return {SendOutcome::permanent_failure, "", r.error};
+      case mail::SendResult::Kind::transient: break;
+    }
+    return {SendOutcome::transient_failure, "", r.error};
+  }
+
+  static std::string file_name(const ChannelMessage& m) { return std::to_string(m.id) + "-" + m.idempotency_key; }
+
+  // After a crash mid-send: a file that is there was written whole (it is
+  // renamed into place); over SMTP nobody can tell, and a second copy of a
+  // mail (same Message-ID, which clients fold together) is better than a
+  // lost notice, so it goes again.
+  ReconcileOutcome reconcile(const ChannelMessage& m) {
+    if (settings_.transport != "file") return ReconcileOutcome::not_sent;
+    std::string name;
+    for (char c : file_name(m)) name += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+    std::error_code ec;
+    return std::filesystem::exists(std::filesystem::path(settings_.dir) / (name + ".eml"), ec) ? ReconcileOutcome::sent
+                                                                                               : ReconcileOutcome::not_sent;
   }
 
   // ---- routes ----------------------------------------------------------------
@@ -411,16 +524,17 @@ class Email final : public Plugin {
     std::int64_t id = 0;
   };
 
-  std::optional<Who> who(const HttpRequest& r) {
+  std::optional<Who> who(const HttpRequest& r, std::initializer_list<const char*> purposes = {kUnsubscribe,
+                                                                                             kUnsubscribeAccount}) {
     auto token = query_value(r, "t");
     const auto* links = signer();
     if (!links) return std::nullopt;
-    for (const char* purpose : {kUnsubscribe, kUnsubscribeAccount}) {
+    for (const char* purpose : purposes) {
       auto s = links->verify(purpose, token);
       if (!s) continue;
       auto g = host_->group(s->group_id);
       if (!g) return std::nullopt;
-      if (purpose == kUnsubscribe) {
+      if (purpose != kUnsubscribeAccount) {
         auto v = host_->volunteer(s->group_id, s->volunteer_id);
         if (!v) return std::nullopt;  // erased: the link leads nowhere, like a forged one
         return Who{*g, v->language, false, v->id};
@@ -468,6 +582,21 @@ class Email final : public Plugin {
     return page(200, w->language, "done", w->group.name);
   }
 
+  HttpResponse calendar_page(const HttpRequest& r) {
+    auto w = who(r, {kCalendar});
+    if (!w) return page(404, language_of(r), "invalid", "");
+    return page(200, w->language, "calendar", w->group.name, "/plugins/email/calendar?t=" + query_value(r, "t"));
+  }
+
+  // A POST, so that a mail scanner following the link replaces nobody's link.
+  HttpResponse calendar_link(const HttpRequest& r) {
+    auto w = who(r, {kCalendar});
+    if (!w) return page(404, language_of(r), "invalid", "");
+    auto feed = host_->new_feed_link(w->group.id, w->id);
+    if (!feed) return page(503, w->language, "invalid", w->group.name);
+    return page(200, w->language, "calendar_done", w->group.name, {}, {feed->webcal_url, feed->url});
+  }
+
   HttpResponse get_schedule(const HttpRequest& r) {
     auto s = group_schedule(*r.group_id).value_or(settings_.schedule);
     char time[6];
@@ -505,7 +634,9 @@ class Email final : public Plugin {
   std::mutex signer_mutex_;
   std::unique_ptr<mail::LinkSigner> signer_;
   std::vector<Handle> routes_;
-  Handle digest_, tick_;
+  Handle channel_, digest_, tick_;
+  std::unique_ptr<mail::Transport> transport_;         // used on the delivery thread only
+  std::chrono::steady_clock::time_point next_send_{};  // pace(): the earliest moment for the next mail
 };
 
 const char* const kKeys[] = {"transport",   "dir",        "url",         "username",  "password",

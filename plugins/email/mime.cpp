@@ -149,14 +149,18 @@ std::string encode_header(std::string_view value, std::size_t name_length) {
   }
   // RFC 2047 §2: an encoded word is at most 75 octets; "=?UTF-8?B?" and
   // "?=" leave 63 for base64, 45 bytes of text, never splitting a character.
+  // The first word shares its line with the header's name, so it takes
+  // less: every line stays within 78 octets.
   std::string out;
   std::size_t i = 0;
   bool first = true;
   while (i < value.size()) {
+    std::size_t room = first ? (kMaxLine > name_length + 12 ? kMaxLine - name_length - 12 : 4) : 63;
+    std::size_t budget = std::max<std::size_t>(3, std::min<std::size_t>(45, room / 4 * 3));
     std::size_t end = i;
     while (end < value.size()) {
       std::size_t n = utf8_length(static_cast<unsigned char>(value[end]));
-      if (end + n - i > 45) break;
+      if (end + n - i > budget) break;
       end += n;
     }
     if (end == i) end = std::min(value.size(), i + 1);  // a broken sequence: pass it through
@@ -183,8 +187,13 @@ std::string format_address(const Address& a) {
     }
     name += '"';
   } else {
-    name = encode_header(a.name, kMaxLine);  // starts a word of its own
+    name = encode_header(a.name, 6);  // after "From: " or "To: "
   }
+  // The address goes on the name's last line, or on a line of its own when
+  // it would not fit there.
+  auto last = name.rfind("\r\n");
+  std::size_t last_line = last == std::string::npos ? 6 + name.size() : name.size() - last - 2;
+  if (last_line + 3 + a.address.size() > kMaxLine) return name + "\r\n <" + a.address + ">";
   return name + " <" + a.address + ">";
 }
 
@@ -253,7 +262,14 @@ std::string compose(const Mail& mail, std::int64_t date, std::string_view messag
   check_header_text(mail.language, "language");
   for (const auto& [name, value] : mail.headers) {
     check_header_text(name, "header name");
-    check_header_text(value, name);
+    // A value may be folded by its maker ("\r\n " then more): each line
+    // is checked, and nothing but a fold may break it.
+    std::string_view rest = value;
+    for (auto fold = rest.find("\r\n "); fold != std::string_view::npos; fold = rest.find("\r\n ")) {
+      check_header_text(rest.substr(0, fold), name);
+      rest.remove_prefix(fold + 3);
+    }
+    check_header_text(rest, name);
     if (name.empty() || name.find(':') != std::string::npos || !plain_ascii(name))
       throw MailError("header name: letters, digits and '-' only");
   }
@@ -268,7 +284,7 @@ std::string compose(const Mail& mail, std::int64_t date, std::string_view messag
   out.reserve(mail.text.size() + mail.html.size() + 2048);
   header(out, "Date", rfc5322_date(date));
   header(out, "From", format_address(mail.from));
-  header(out, "To", format_address(mail.to));
+  if (!mail.to.address.empty()) header(out, "To", format_address(mail.to));  // else the sender adds it
   header(out, "Subject", encode_header(mail.subject, 9));
   header(out, "Message-ID", message_id);
   for (const auto& [name, value] : mail.headers) header(out, name, value);
@@ -317,6 +333,12 @@ std::string compose(const Mail& mail, std::int64_t date, std::string_view messag
     out += kCrlf;
   }
   out += "--" + mixed + "--\r\n";
+  return out;
+}
+
+std::string with_recipient(const Address& to, std::string_view message) {
+  std::string out = "To: " + format_address(to) + "\r\n";
+  out += message;
   return out;
 }
 

@@ -54,7 +54,7 @@ struct Attachment {
 
 struct Mail {
   Address from;
-  Address to;
+  Address to;  // empty address: no To header (added when it is sent)
   std::string subject;
   std::string text;  // the text/plain part; LF or CRLF line ends
   std::string html;  // the text/html part; empty for text only
@@ -68,5 +68,8 @@ struct Mail {
 // boundaries (any string; the same seed gives the same bytes). Throws
 // MailError when a field is unfit.
 std::string compose(const Mail& mail, std::int64_t date, std::string_view message_id, std::string_view boundary_seed);
+// The message with "To: <recipient>" put in front: how a message queued
+// without its To header leaves. Throws MailError for an unfit recipient.
+std::string with_recipient(const Address& to, std::string_view message);
 
 }  // namespace turnout::email

@@ -214,6 +214,13 @@ struct SlotView {
   int taken = 0;  // places held now
 };
 
+// A private calendar feed's address, over https and as webcal://. The
+// token in it is the credential: show it only to its owner, never log it.
+struct FeedLink {
+  std::string url;
+  std::string webcal_url;
+};
+
 // A coordinator or viewer of a group. Contact data: never log it.
 struct AccountView {
   std::int64_t id = 0;
@@ -472,6 +479,10 @@ class BOOST_SYMBOL_VISIBLE Host {
   // or channel.
   virtual bool unsubscribe(std::int64_t group_id, std::int64_t volunteer_id, std::string_view channel,
                            std::string& error) noexcept = 0;
+  // A new private calendar link for the volunteer, to hand to them (a page
+  // they opened from their own signed link): their old link stops working
+  // at once, as with POST /api/v1/volunteers/{id}/feed-token. Empty on error.
+  virtual std::optional<FeedLink> new_feed_link(std::int64_t group_id, std::int64_t volunteer_id) noexcept = 0;
 
   // ---- Digests --------------------------------------------------------------
   // `runner(group_id)` composes and queues the group's digests now. The

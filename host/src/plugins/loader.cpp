@@ -17,6 +17,7 @@
 #include "domain/local_time.hpp"
 #include "domain/time.hpp"
 #include "plugins/calendars.hpp"
+#include "http/json.hpp"
 #include "plugins/dispatch.hpp"
 #include "plugins/queries.hpp"
 #include "store/groups.hpp"
@@ -319,7 +320,7 @@ class PluginHost final : public plugin::Host {
       error = "out of memory";
       return false;
     }
-    return write(
+    bool queued = write(
         "enqueue",
         [messages = std::move(messages)](const store::Context& ctx) {
           ctx.db.write([&] {
@@ -327,6 +328,9 @@ class PluginHost final : public plugin::Host {
           });
         },
         &error);
+    // Due now, most likely: the dispatcher need not wait for its next look.
+    if (queued && services_.delivery) services_.delivery->poke();
+    return queued;
   }
 
   bool unsubscribe(std::int64_t group_id, std::int64_t volunteer_id, std::string_view channel,
@@ -337,6 +341,20 @@ class PluginHost final : public plugin::Host {
           store::unsubscribe(ctx, group_id, volunteer_id, channel);
         },
         &error);
+  }
+
+  std::optional<plugin::FeedLink> new_feed_link(std::int64_t group_id, std::int64_t volunteer_id) noexcept override {
+    try {
+      std::string token;
+      if (!write("new_feed_link", [&token, group_id, volunteer_id](const store::Context& ctx) {
+            token = store::rotate_feed_token(ctx, group_id, volunteer_id);
+          }))
+        return std::nullopt;
+      auto links = http::feed_links(public_url(), token);
+      return plugin::FeedLink{links["url"].get<std::string>(), links["webcal_url"].get<std::string>()};
+    } catch (...) {
+      return std::nullopt;
+    }
   }
 
   std::vector<plugin::AccountView> coordinators(std::int64_t group_id) noexcept override {

@@ -48,10 +48,10 @@ bool enqueue_message(const Context& ctx, const NewMessage& m) {
     if (m.volunteer_id) get_volunteer(ctx.db, m.group_id, *m.volunteer_id);  // never another group's person
     ctx.db
         .query("INSERT OR IGNORE INTO outbox_message (group_id, idempotency_key, channel, plugin, volunteer_id, "
-               "account_id, recipient, subject, body, due_at, created_at, updated_at) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               "account_id, recipient, subject, body, due_at, next_attempt_at, created_at, updated_at) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?11)",
                m.group_id, m.idempotency_key, m.channel, m.plugin, m.volunteer_id, m.account_id, m.recipient,
-               m.subject, m.body, to_seconds(m.due_at), ctx.now(), ctx.now())
+               m.subject, m.body, to_seconds(m.due_at), ctx.now())
         .run();
     return ctx.db.changes() == 1;
   });
