@@ -191,9 +191,10 @@ class Email final : public Plugin {
     spec.send = [this](const ChannelMessage& m) { return send(m); };
     spec.reconcile = [this](const ChannelMessage& m) { return reconcile(m); };
     channel_ = host.add_channel(std::move(spec));
+    confirmed_ = host.on_event("assignment.updated", [this](const Event& e) { on_assignment(e); });
     digest_ = host.add_digest([this](std::int64_t group_id) { run_now(group_id); });
     tick_ = host.every(std::chrono::seconds(60), [this] { scheduled(); });
-    if (!channel_ || !digest_ || !tick_ || std::any_of(routes_.begin(), routes_.end(), [](const auto& r) { return !r; })) {
+    if (!channel_ || !confirmed_ || !digest_ || !tick_ || std::any_of(routes_.begin(), routes_.end(), [](const auto& r) { return !r; })) {
       error = "a registration of the email plugin was refused";
       return Status::failed;
     }
@@ -204,6 +205,7 @@ class Email final : public Plugin {
   void stop() override {
     tick_.reset();
     digest_.reset();
+    confirmed_.reset();
     channel_.reset();
     routes_.clear();
     transport_.reset();
@@ -441,6 +443,42 @@ class Email final : public Plugin {
     return out;
   }
 
+  // ---- a place confirmed: a notice with the event to add ------------------------
+
+  // On the event thread. Once per assignment (its key), also if the event
+  // comes again after a restart.
+  void on_assignment(const Event& e) {
+    json detail = json::parse(e.payload_json, nullptr, false);
+    if (!detail.is_object() || detail.value("status", "") != "confirmed" ||
+        detail.value("previous_status", "") == "confirmed")
+      return;
+    auto a = host_->assignment(e.group_id, e.entity_id);
+    if (!a || !a->volunteer_id || a->meeting.status == "cancelled" || a->meeting.starts_at <= host_->now()) return;
+    auto v = host_->volunteer(e.group_id, *a->volunteer_id);
+    auto g = host_->group(e.group_id);
+    if (!v || !g || v->email.empty() || !v->email_opt_in || v->opted_out) return;
+    const auto* links = signer();
+    if (!links) return;
+    const auto now = host_->now();
+    Feed ics;
+    std::string why;
+    FeedRequest request{FeedKind::volunteer, g->id, v->id, now, a->id};
+    if (!host_->render_calendar(request, ics, why)) ics.text.clear();  // the notice goes without it
+    auto unsubscribe = link(*links, g->public_url, kUnsubscribe, g->id, v->id);
+    auto calendar = link(*links, g->public_url, kCalendar, g->id, v->id);
+    auto key = "confirmed:assignment:" + std::to_string(a->id) + ":email";
+    try {
+      auto m = mail::notice(*templates_, time_format(), "assignment_confirmed", *g, *v, *a, {calendar, unsubscribe}, now,
+                            ics.text);
+      std::string error;
+      if (!host_->enqueue(outgoing(*g, key, v->id, std::nullopt, {v->name, v->email}, std::move(m), unsubscribe, now),
+                          error))
+        host_->log(LogLevel::warn, "confirmation of assignment " + std::to_string(a->id) + " not queued: " + error);
+    } catch (const mail::MailError& ex) {
+      host_->log(LogLevel::warn, "confirmation of assignment " + std::to_string(a->id) + " not made: " + ex.what());
+    }
+  }
+
   // ---- the channel -----------------------------------------------------------
 
   RenderedMessage render(const MessageIntent& in) {
@@ -634,7 +672,7 @@ class Email final : public Plugin {
   std::mutex signer_mutex_;
   std::unique_ptr<mail::LinkSigner> signer_;
   std::vector<Handle> routes_;
-  Handle channel_, digest_, tick_;
+  Handle channel_, confirmed_, digest_, tick_;
   std::unique_ptr<mail::Transport> transport_;         // used on the delivery thread only
   std::chrono::steady_clock::time_point next_send_{};  // pace(): the earliest moment for the next mail
 };
@@ -647,5 +685,5 @@ const char* const kKeys[] = {"transport",   "dir",        "url",         "userna
 
 TURNOUT_PLUGIN(Email, email, "1.0.0", "weekly digests and notices by email (SMTP or .eml files)",
                capability::notification_channel | capability::digest | capability::http_routes |
-                   capability::periodic_jobs,
+                   capability::periodic_jobs | capability::event_listener,
                kKeys)

@@ -459,7 +459,7 @@ class Renderer {
           error = "the volunteer is gone";
           return false;
         }
-        text = volunteer_feed(*group, *volunteer, clock);
+        text = volunteer_feed(*group, *volunteer, clock, request.assignment_id);
         break;
       }
       case FeedKind::group: text = meetings_feed(*group, std::nullopt, clock); break;
@@ -491,7 +491,8 @@ class Renderer {
     return alarm_minutes_;
   }
 
-  std::string volunteer_feed(const GroupView& group, const VolunteerView& v, Clockwork& clock) {
+  // Every assignment of theirs, or only `only` when it is not 0.
+  std::string volunteer_feed(const GroupView& group, const VolunteerView& v, Clockwork& clock, std::int64_t only = 0) {
     const Words& w = words_for(v.language);
     const std::string domain = uid_domain(group.public_url);
     const int alarm = alarm_for(v);
@@ -499,6 +500,7 @@ class Renderer {
     clock.last_modified = std::max(clock.last_modified, v.updated_at);
     std::set<std::pair<std::string, std::int64_t>> deadlines_done;  // (kind, meeting): once even with two places
     for (const auto& a : host_.volunteer_assignments(group.id, v.id, clock.now - kKeepSeconds - kDay, kForever)) {
+      if (only && a.id != only) continue;
       const MeetingView& m = a.meeting;
       bool a_cancelled = a.status == "cancelled" || a.status == "declined";
       bool m_cancelled = m.status == "cancelled";

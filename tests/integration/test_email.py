@@ -31,6 +31,7 @@ from daemon import Daemon, note_secret
 BUILD_DIR = os.environ["TURNOUT_BUILD_DIR"]
 SOURCE_DIR = os.environ["TURNOUT_SOURCE_DIR"]
 EMAIL_SO = os.path.join(BUILD_DIR, "plugins", "email.so")
+ICAL_SO = os.path.join(BUILD_DIR, "plugins", "ical.so")  # makes the .ics a confirmation carries
 SINK = os.path.join(SOURCE_DIR, "tests", "tools", "smtp_sink.py")
 API = "/api/v1"
 PUBLIC_URL = "https://turnout.example.org"
@@ -84,7 +85,7 @@ class Email(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.sink = SmtpSink()
-        cls.d = Daemon(prefix="turnout-email-", plugins=[EMAIL_SO], extra_config=(
+        cls.d = Daemon(prefix="turnout-email-", plugins=[EMAIL_SO, ICAL_SO], extra_config=(
             f'public_url = "{PUBLIC_URL}"\n'
             "[plugin.email]\n"
             'transport = "smtp"\n'
@@ -241,22 +242,48 @@ class Email(unittest.TestCase):
         self.assertEqual(anon.post("/plugins/email/calendar?t=forged.x").status, 404)
         self.assertNotIn("@", urllib.parse.unquote(feed))
 
-    def test_4_a_cancelled_meeting_is_told_by_email_to_whoever_wants_email(self):
+    def wait_for_subject(self, before, start, timeout=20):
+        """Mail that arrived after the first `before`, whose subject starts so."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [(env, msg) for env, msg, _ in self.sink.messages()[before:] if msg["Subject"].startswith(start)]
+            if found:
+                return found
+            time.sleep(0.2)
+        self.fail(f"no mail with a subject starting {start!r} arrived")
+
+    def test_4_a_confirmed_place_gets_a_notice_with_its_event_to_add(self):
         # Ana unsubscribed in test 2; Ben takes a place and still wants email.
         slots = self.g.coord.get(f"{API}/meetings/{self.g.meeting['id']}/slots").json["items"]
         turnout = [s for s in slots if s["role"] == "turnout"][0]
         res = self.g.coord.post(f"{API}/slots/{turnout['id']}/assignments", {"volunteer_id": self.g.ben["id"]})
         self.assertEqual(res.status, 201, res)
+        assignment = res.json
+        before = len(self.sink.messages())
+        res = self.g.coord.patch(f"{API}/assignments/{assignment['id']}", {"status": "confirmed"})
+        self.assertEqual(res.status, 200, res)
+        (env, msg), = self.wait_for_subject(before, "Confirmed: Board of Supervisors")
+        self.assertEqual(env["rcpt_tos"], ["ben@example.net"])
+        self.assertEqual(msg.get_content_type(), "multipart/mixed")
+        attachments = [p for p in msg.iter_attachments()]
+        self.assertEqual([a.get_filename() for a in attachments], ["meeting.ics"])
+        ics = attachments[0].get_content()
+        if isinstance(ics, bytes):
+            ics = ics.decode()
+        import icalendar  # Debian's python3-icalendar
+        cal = icalendar.Calendar.from_ical(ics)
+        events = [c for c in cal.walk("VEVENT")]
+        self.assertEqual([str(e["UID"]) for e in events], [f"assignment-{assignment['id']}@turnout.example.org"])
+        self.assertIn("Sheriff & ICE <cooperation>", str(events[0]["SUMMARY"]))
+        # Once per place, however many times the event is heard.
+        time.sleep(1.0)
+        self.assertEqual(len([m for _, m, _ in self.sink.messages() if m["Subject"].startswith("Confirmed:")]), 1)
+
+    def test_5_a_cancelled_meeting_is_told_by_email_to_whoever_wants_email(self):
         before = len(self.sink.messages())
         res = self.g.coord.patch(f"{API}/meetings/{self.g.meeting['id']}", {"status": "cancelled"})
         self.assertEqual(res.status, 200, res)
-        deadline = time.monotonic() + 20
-        notices = []
-        while time.monotonic() < deadline and not notices:
-            notices = [(env, msg) for env, msg, _ in self.sink.messages()[before:]
-                       if "Cancel" in msg["Subject"]]
-            time.sleep(0.2)
-        self.assertTrue(notices, "no cancellation notice arrived")
+        notices = self.wait_for_subject(before, "Cancelled: ")
         env, msg = notices[0]
         self.assertEqual([env["rcpt_tos"] for env, _ in notices], [["ben@example.net"]])  # not Ana: she left
         self.assertTrue(msg["Subject"].startswith("Cancelled: Board of Supervisors"), msg["Subject"])
@@ -265,7 +292,7 @@ class Email(unittest.TestCase):
         text = [p for p in msg.iter_parts() if p.get_content_type() == "text/plain"][0].get_content()
         self.assertIn("is cancelled", text)
 
-    def test_5_no_line_break_reaches_a_header(self):
+    def test_6_no_line_break_reaches_a_header(self):
         for name in ("Eve\r\nBcc: victim@example.com", "Eve\nBcc: victim@example.com"):
             res = self.g.coord.post(f"{API}/volunteers", {"name": name, "email": "eve@example.net",
                                                           "email_opt_in": True})

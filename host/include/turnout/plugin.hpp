@@ -264,6 +264,9 @@ struct FeedRequest {
   std::int64_t group_id = 0;  // the group that owns what is asked for
   std::int64_t id = 0;        // the volunteer, the group or the body
   std::int64_t now = 0;       // Unix seconds: choose the window from this, not the clock
+  // With kind volunteer: only this one of their assignments (an .ics for a
+  // single event, attached to a mail); 0 for all.
+  std::int64_t assignment_id = 0;
 };
 
 struct Feed {
@@ -443,6 +446,7 @@ class BOOST_SYMBOL_VISIBLE Host {
                                                             std::int64_t from, std::int64_t to) noexcept = 0;
   // Everyone placed on the meeting, every status, in speaking order.
   virtual std::vector<AssignmentView> meeting_assignments(std::int64_t group_id, std::int64_t meeting_id) noexcept = 0;
+  virtual std::optional<AssignmentView> assignment(std::int64_t group_id, std::int64_t assignment_id) noexcept = 0;
   // Calls `handler` for every event whose type starts with `type_prefix`
   // ("" for all, "meeting." for meetings), after the change was committed,
   // in commit order, on the host's event thread (never on a request's). A
@@ -494,6 +498,9 @@ class BOOST_SYMBOL_VISIBLE Host {
   // that renders /feeds/... Null when another plugin's renderer is
   // registered already (the log says whose).
   virtual Handle add_calendar(CalendarRenderer renderer) noexcept = 0;
+  // Renders through the calendar plugin that is running (for an .ics to
+  // attach to a mail); false with `error` when there is none or it failed.
+  virtual bool render_calendar(const FeedRequest& request, Feed& feed, std::string& error) noexcept = 0;
   // Notification channels (see "Notification channels" above).
   // Registers this plugin as the channel spec.name; null when the name is
   // taken or malformed, or a function is missing. Dropping the Handle

@@ -343,6 +343,28 @@ class PluginHost final : public plugin::Host {
         &error);
   }
 
+  std::optional<plugin::AssignmentView> assignment(std::int64_t group_id, std::int64_t assignment_id) noexcept override {
+    return read<std::optional<plugin::AssignmentView>>(
+        "assignment", [&](store::Database& db) { return queries::assignment(db, group_id, assignment_id); });
+  }
+
+  bool render_calendar(const plugin::FeedRequest& request, plugin::Feed& feed, std::string& error) noexcept override {
+    try {
+      if (!services_.calendars) {
+        error = "no calendar plugin";
+        return false;
+      }
+      switch (services_.calendars->render(request, feed, error)) {
+        case Calendars::Result::rendered: return true;
+        case Calendars::Result::none: error = "no calendar plugin is running"; return false;
+        case Calendars::Result::failed: return false;
+      }
+    } catch (...) {
+      error = "the calendar could not be rendered";
+    }
+    return false;
+  }
+
   std::optional<plugin::FeedLink> new_feed_link(std::int64_t group_id, std::int64_t volunteer_id) noexcept override {
     try {
       std::string token;

@@ -201,6 +201,11 @@ std::vector<plugin::AssignmentView> meeting_assignments(store::Database& db, dom
   return out;
 }
 
+plugin::AssignmentView assignment(store::Database& db, domain::Id group_id, domain::Id assignment_id) {
+  Cache cache(db, group_id);
+  return cache.assignment(store::get_assignment(db, group_id, assignment_id));
+}
+
 int failed_messages(store::Database& db, domain::Id group_id, std::int64_t since) {
   auto q = db.query("SELECT count(*) FROM outbox_message WHERE group_id = ? AND status = 'failed' AND updated_at >= ?",
                     group_id, since);

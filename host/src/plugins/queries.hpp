@@ -29,6 +29,8 @@ std::vector<plugin::AssignmentView> volunteer_assignments(store::Database& db, d
 std::vector<plugin::AssignmentView> meeting_assignments(store::Database& db, domain::Id group_id,
                                                         domain::Id meeting_id);
 
+plugin::AssignmentView assignment(store::Database& db, domain::Id group_id, domain::Id assignment_id);
+
 // Messages of the group that failed for good since `since` (Unix seconds).
 int failed_messages(store::Database& db, domain::Id group_id, std::int64_t since);
 
