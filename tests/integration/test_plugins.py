@@ -267,6 +267,19 @@ class AGroupsPlugin(PluginTestCase):
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
         self.assertNotIn("broken", proc.stdout)
 
+    def test_the_bundled_plugins_all_pass_plugins_check_as_an_operator_runs_it(self):
+        # Checking starts each plugin without the daemon's services: every
+        # registration (routes, channels, listeners, jobs, digests,
+        # calendars) must still succeed, or an operator is told a sound
+        # plugin is broken.
+        folder = os.path.join(BUILD_DIR, "plugins")
+        proc = run([TURNOUTD, "plugins", "list", "--plugins-dir", folder])
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        for name in ("email", "example", "ical", "sms"):
+            self.assertRegex(proc.stdout, rf"(?m)^{name}\s+\S+\s+running\s+\S*{name}\.so$")
+            check = run([TURNOUTD, "plugins", "check", os.path.join(folder, f"{name}.so")])
+            self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

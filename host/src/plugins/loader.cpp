@@ -422,7 +422,7 @@ class PluginHost final : public plugin::Host {
 
   plugin::Handle add_channel(plugin::ChannelSpec spec) noexcept override {
     try {
-      if (!services_.delivery) return nullptr;
+      if (!services_.delivery) return spec.render && spec.send && !spec.name.empty() ? inert() : nullptr;
       std::string name = spec.name;
       auto handle = services_.delivery->add_channel(name_, std::move(spec));
       if (!handle)
