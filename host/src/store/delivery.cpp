@@ -130,6 +130,7 @@ std::pair<std::int64_t, std::int64_t> plan_window(Database& db, const PlanScope&
 // written; the others are known, so a row written earlier is not cancelled.
 struct Derived {
   std::vector<Wanted> wanted;
+  std::vector<Id> meetings;  // the meetings read, each once
   std::int64_t rows = 0;
 };
 
@@ -174,6 +175,7 @@ Derived wanted_messages(Database& db, const PlanScope& scope, Time now_t) {
     mode = q.text(18);
     const bool within_reach = start <= reach;
     if (m_id != meeting_id) {
+      out.meetings.push_back(m_id);
       meeting_id = m_id;
       meeting.id = m_id;
       meeting.group_id = q.int64(13);
@@ -348,18 +350,19 @@ PlanResult plan_messages(const Context& ctx, const PlanScope& scope) {
   // the file; it is given back when the pass ends.
   struct BigCache {
     Database& db;
-    std::int64_t before = -2000;
-    explicit BigCache(Database& d) : db(d) {
+    std::optional<std::int64_t> before;
+    BigCache(Database& d, bool wanted) : db(d) {
+      if (!wanted) return;
       if (auto q = db.query("PRAGMA cache_size"); q.step()) before = q.int64(0);
       db.exec("PRAGMA cache_size = -65536");
     }
     ~BigCache() {
       try {
-        db.exec(fmt::format("PRAGMA cache_size = {}", before));
+        if (before) db.exec(fmt::format("PRAGMA cache_size = {}", *before));
       } catch (...) {
       }
     }
-  } cache(ctx.db);
+  } cache(ctx.db, !scope.meeting_id);
   return ctx.db.write([&] {
     PlanResult result;
     const Time now = ctx.clock.now();
@@ -370,6 +373,36 @@ PlanResult plan_messages(const Context& ctx, const PlanScope& scope) {
     // moment is beyond the horizon (the clock went back) stays as it is.
     std::unordered_set<std::string> keys;
     keys.reserve(derived.wanted.size() * 2);
+    // What the outbox holds for these meetings already: the upsert below
+    // runs only where it would change something (the same test as its
+    // WHERE), so planning again with nothing changed reads and writes little.
+    struct Existing {
+      std::string status, recipient, language, timezone;
+      std::int64_t due_at = 0, attempts = 0;
+      bool never_sent = true;
+    };
+    std::unordered_map<std::string, Existing> existing;
+    {
+      nlohmann::json ids = derived.meetings;
+      auto q = ctx.db.query(fmt::format("SELECT idempotency_key, status, attempts, sent_at IS NULL, recipient, "
+                                        "language, timezone, due_at FROM outbox_message WHERE meeting_id IN "
+                                        "(SELECT value FROM json_each(?1)) AND kind IN {}",
+                                        kPlannedKinds),
+                            ids.dump());
+      while (q.step())
+        existing.emplace(q.text(0),
+                         Existing{q.text(1), q.text(4), q.text(5), q.text(6), q.int64(7), q.int64(2), q.boolean(3)});
+    }
+    auto unchanged = [&](const Wanted& w) {
+      auto it = existing.find(w.key);
+      if (it == existing.end()) return false;
+      const Existing& e = it->second;
+      if ((e.status == "cancelled" || e.status == "suppressed") && e.attempts == 0 && e.never_sent) return false;
+      if (e.status == "pending" && (e.recipient != w.recipient || e.language != w.language ||
+                                    e.timezone != w.timezone || e.due_at != w.due))
+        return false;
+      return true;
+    };
     auto upsert = ctx.db.query(
         "INSERT INTO outbox_message (group_id, idempotency_key, channel, volunteer_id, account_id, recipient, "
         "due_at, created_at, updated_at, kind, meeting_id, assignment_id, offset_minutes, language, timezone, "
@@ -390,6 +423,10 @@ PlanResult plan_messages(const Context& ctx, const PlanScope& scope) {
         continue;
       }
       ++result.wanted;
+      if (unchanged(w)) {
+        keys.insert(std::move(w.key));
+        continue;
+      }
       // A key seen before is never queued twice; one the planner or an
       // opt-out set aside before any attempt comes back when wanted again.
       upsert.reset()
