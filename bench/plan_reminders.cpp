@@ -1,21 +1,29 @@
 // turnout-bench-plan: planning every reminder of the network data set
 // (SPEC §6: under 2 s), beside its peer from the same run: a bare SELECT
-// stepping through the same rows (meetings, bodies, slots, assignments and
-// volunteers joined) that the planner reads.
+// stepping through the same rows (the planner's own statement: meetings,
+// bodies, slots, assignments and volunteers joined over its window).
 //
 // Works on a copy of the data set, since planning writes the outbox. The
-// clock is set a day before the first meeting, with no horizon, so every
-// reminder, confirmation request, deadline message and interpreter notice
-// of all 120 days is planned. Then it plans again: nothing changed, so the
-// second pass must queue nothing (the idempotency keys hold).
+// figure is one full planning pass at --now, as turnoutd runs it at start
+// and every 15 minutes (delivery::full_plan_scope with the daemon's default
+// options): every message due within the horizon (a week) is written,
+// confirmation requests for places up to 62 days out among them. Then it
+// plans again: nothing changed, so the second pass must queue nothing (the
+// idempotency keys hold). Then a day later, as the periodic pass would:
+// only the messages that came within the horizon are queued.
+//
+// Wall time and the process's CPU time are both printed: the machine may be
+// shared, and CPU time is the steadier figure.
 
 #include <fmt/format.h>
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <string>
 
 #include "common.hpp"
+#include "delivery/delivery.hpp"
 #include "domain/time.hpp"
 #include "store/context.hpp"
 #include "store/database.hpp"
@@ -28,9 +36,18 @@ namespace store = turnout::store;
 namespace domain = turnout::domain;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
+double cpu_now() {
+  return static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
 }
+
+// Wall and CPU seconds of one step.
+struct Timer {
+  Clock::time_point wall = Clock::now();
+  double cpu = cpu_now();
+  std::pair<double, double> stop() const {
+    return {std::chrono::duration<double>(Clock::now() - wall).count(), cpu_now() - cpu};
+  }
+};
 
 }  // namespace
 
@@ -60,50 +77,50 @@ int main(int argc, char** argv) {
     store::Database db(work);
     domain::ManualClock clock{domain::Time{std::chrono::seconds{now}}};
     store::Context ctx{db, clock, domain::Actor::system("bench")};
-    store::PlanScope scope;
-    scope.until = clock.now() + std::chrono::hours(24 * 400);
+    const auto scope = turnout::delivery::full_plan_scope(clock.now());
 
     // Peer: the same rows, read and stepped through, nothing derived.
-    auto t0 = Clock::now();
-    std::int64_t rows = 0, checksum = 0;
-    db.read([&] {
-      auto q = db.query(
-          "SELECT a.id, a.status, a.created_at, a.needs_interpreter, v.id, v.phone, v.email, v.sms_opt_in, "
-          "v.email_opt_in, v.opted_out_at IS NOT NULL, v.language, v.timezone, m.id, m.group_id, m.starts_at, "
-          "m.ends_at, m.timezone, s.role, s.mode, b.signup_opens_minutes_before, b.signup_closes_minutes_before, "
-          "b.interpretation_lead_hours, b.written_deadline_minutes_before "
-          "FROM meeting m JOIN body b ON b.id = m.body_id JOIN slot s ON s.meeting_id = m.id "
-          "JOIN assignment a ON a.slot_id = s.id JOIN volunteer v ON v.id = a.volunteer_id "
-          "WHERE m.status IN ('confirmed', 'tentative') AND m.starts_at > ?1 AND m.starts_at <= ?2 "
-          "AND a.status IN ('invited', 'confirmed') ORDER BY m.id, a.id",
-          now, store::to_seconds(scope.until));
-      while (q.step()) {
-        ++rows;
-        checksum += q.int64(0) + static_cast<std::int64_t>(q.text(10).size() + q.text(16).size());
-      }
-    });
-    double peer = seconds_since(t0);
+    std::int64_t checksum = 0;
+    Timer t;
+    auto rows = store::step_plan_rows(db, scope, clock.now(), checksum);
+    auto [peer, peer_cpu] = t.stop();
 
-    t0 = Clock::now();
+    t = {};
     auto wanted = store::count_wanted_messages(db, scope, clock.now());
-    double derive = seconds_since(t0);
+    auto [derive, derive_cpu] = t.stop();
 
-    t0 = Clock::now();
+    t = {};
     auto first = store::plan_messages(ctx, scope);
-    double plan = seconds_since(t0);
+    auto [plan, plan_cpu] = t.stop();
 
-    t0 = Clock::now();
+    t = {};
     auto second = store::plan_messages(ctx, scope);
-    double again = seconds_since(t0);
+    auto [again, again_cpu] = t.stop();
+
+    // A day later: the messages that came within the horizon are queued.
+    clock.advance(std::chrono::hours(24));
+    const auto next_scope = turnout::delivery::full_plan_scope(clock.now());
+    t = {};
+    auto next = store::plan_messages(ctx, next_scope);
+    auto [next_day, next_day_cpu] = t.stop();
 
     fmt::print("plan.rows {}\n", rows);
     fmt::print("plan.messages {}\n", first.wanted);
+    fmt::print("plan.later {}\n", first.later);
     fmt::print("plan.queued {}\n", first.queued);
     fmt::print("plan.seconds {:.3f}\n", plan);
+    fmt::print("plan.cpu_seconds {:.3f}\n", plan_cpu);
     fmt::print("plan.derive_seconds {:.3f}\n", derive);
+    fmt::print("plan.derive_cpu_seconds {:.3f}\n", derive_cpu);
     fmt::print("plan.again_seconds {:.3f}\n", again);
+    fmt::print("plan.again_cpu_seconds {:.3f}\n", again_cpu);
     fmt::print("plan.again_queued {}\n", second.queued + second.cancelled);
+    fmt::print("plan.next_day_seconds {:.3f}\n", next_day);
+    fmt::print("plan.next_day_cpu_seconds {:.3f}\n", next_day_cpu);
+    fmt::print("plan.next_day_queued {}\n", next.queued);
+    fmt::print("plan.next_day_cancelled {}\n", next.cancelled);
     fmt::print("peer.select_seconds {:.3f}\n", peer);
+    fmt::print("peer.select_cpu_seconds {:.3f}\n", peer_cpu);
     fmt::print(stderr, "(checksum {}, derived {})\n", checksum, wanted);
     fs::remove(work);
     fs::remove(fs::path(work.string() + "-wal"));

@@ -208,7 +208,8 @@ class ReminderTests(Clocked, unittest.TestCase):
 
     def test_2_cancelling_a_meeting_notifies_everyone_on_it_and_cancels_their_reminders(self):
         self.set_clock(t("2026-03-11T12:00:00-07:00"))
-        m = self.meeting("2026-03-20T18:00:00-07:00", "2026-03-20T20:00:00-07:00", title="City Council")
+        # Five days ahead: both reminders are within the planner's horizon (a week), so written already.
+        m = self.meeting("2026-03-16T18:00:00-07:00", "2026-03-16T20:00:00-07:00", title="City Council")
         s = self.slot(m["id"])
         people = [self.volunteer(f"Speaker {i}", f"+1415555268{i}") for i in range(3)]
         assignments = [self.assign(s["id"], p["id"]) for p in people]
@@ -230,7 +231,8 @@ class ReminderTests(Clocked, unittest.TestCase):
     def test_3_stop_by_kannel_opts_out_at_once_and_answers_once_and_a_wrong_secret_changes_nothing(self):
         self.set_clock(t("2026-03-12T12:00:00-07:00"))
         v = self.volunteer("Ana", "+14155552690")
-        m = self.meeting("2026-03-25T18:00:00-07:00", "2026-03-25T20:00:00-07:00")
+        # Five days ahead: both reminders are written already (the horizon is a week), so STOP suppresses them.
+        m = self.meeting("2026-03-17T18:00:00-07:00", "2026-03-17T20:00:00-07:00")
         a = self.assign(self.slot(m["id"])["id"], v["id"])
         self.wait_for(self.message(kind="confirmation_request", assignment_id=a["id"], status="sent"), "the ask")
         q = urllib.parse.urlencode({"from": "+14155552690", "to": "+15555550100", "text": "STOP"})

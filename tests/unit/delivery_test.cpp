@@ -8,6 +8,7 @@
 #include <set>
 
 #include "../../plugins/sms/sms_text.hpp"
+#include "delivery/delivery.hpp"
 #include "delivery/test_clock.hpp"
 #include "store/assignments.hpp"
 #include "store/delivery.hpp"
@@ -55,7 +56,125 @@ store::PlanResult plan(World& w) {
   return store::plan_messages(w.ctx, scope);
 }
 
+// One full pass as the daemon runs it: the default horizon (a week).
+store::PlanResult plan_as_daemon(World& w) {
+  return store::plan_messages(w.ctx, delivery::full_plan_scope(w.clock.now()));
+}
+int rows_with_key(World& w, const std::string& key) {
+  int n = 0;
+  for (const auto& r : outbox(w)) n += r.key == key;
+  return n;
+}
+std::vector<domain::Id> due_now(World& w) {
+  std::vector<domain::Id> out;
+  for (const auto& m : store::due_messages(w.db, {"sms", "email"}, w.clock.now(), 100)) out.push_back(m.id);
+  return out;
+}
+
 }  // namespace
+
+TEST_CASE("a meeting 10 days out gets its 48 h reminder written once the horizon reaches it, sent on time, once") {
+  using namespace std::chrono;
+  REQUIRE(delivery::Options{}.horizon >= 24 * delivery::Options{}.plan_every);  // comfortably more than a pass apart
+  World w;
+  // Thursday 12 March 10:00 PDT, ten days after the test's Monday.
+  auto m = w.add_meeting("2026-03-12T10:00:00-07:00", "2026-03-12T12:00:00-07:00");
+  auto slot = w.add_slot(m.id, 2);
+  auto v = texter(w, "Rosa", "+14155552671");
+  auto a = store::claim_slot(w.ctx, w.group.id, {slot.id, v.id, false, false, AssignmentStatus::confirmed});
+  const std::int64_t start = m.starts_at.time_since_epoch().count();
+  const std::string key48 = fmt::format("reminder:assignment:{}:offset:2880:sms:at:{}", a.id, start);
+  const std::string key3 = fmt::format("reminder:assignment:{}:offset:180:sms:at:{}", a.id, start);
+  const Time due48 = m.starts_at - hours(48);
+
+  auto first = plan_as_daemon(w);
+  CHECK(first.queued == 0);  // nothing of this meeting is due within a week
+  CHECK(first.later >= 2);   // but it is derived: the two reminders and the deadline
+  CHECK(outbox(w).empty());
+
+  // The periodic pass, every 15 minutes, up to the 48 h moment and past it.
+  const Time reached = due48 - delivery::Options{}.horizon;
+  bool sent = false;
+  for (Time now = w.clock.now(); now <= due48 + minutes(30); now += minutes(15)) {
+    w.clock.set(now);
+    plan_as_daemon(w);
+    if (now < reached) {
+      CHECK(rows_with_key(w, key48) == 0);
+    } else {
+      REQUIRE(rows_with_key(w, key48) == 1);  // written once, never twice
+    }
+    auto due = due_now(w);
+    if (now < due48) {
+      CHECK(due.empty());  // not before its moment
+    } else if (!sent) {
+      // At its moment (to the quarter hour the pass wakes at, the dispatcher
+      // wakes at the row's next_attempt_at itself): due, and sent.
+      REQUIRE(due.size() == 1);
+      CHECK(now - due48 < minutes(15));
+      REQUIRE(store::mark_sending(w.ctx, due[0], {"", "reminder", "", 1}));
+      store::mark_sent(w.ctx, due[0], "p1");
+      sent = true;
+    } else {
+      CHECK(due.empty());  // never again
+    }
+  }
+  CHECK(sent);
+  CHECK(rows_with_key(w, key48) == 1);
+  CHECK(rows_with_key(w, key3) == 1);  // came within the horizon meanwhile, waiting for its moment
+  CHECK(count(w, "sent", "reminder") == 1);
+  CHECK(count(w, "pending", "reminder") == 1);
+  auto rows = outbox(w);
+  for (const auto& r : rows)
+    if (r.key == key48) CHECK(r.due == due48.time_since_epoch().count());
+}
+
+TEST_CASE("with the horizon, a reminder whose moment passed while the daemon was away goes out at once, once") {
+  using namespace std::chrono;
+  World w;
+  auto m = w.add_meeting("2026-03-20T18:00:00-07:00", "2026-03-20T20:00:00-07:00");
+  auto slot = w.add_slot(m.id, 2);
+  auto v = texter(w, "Rosa", "+14155552671");
+  store::claim_slot(w.ctx, w.group.id, {slot.id, v.id, false, false, AssignmentStatus::confirmed});
+  CHECK(plan_as_daemon(w).queued == 0);
+  // Back 20 hours before the start: the 48 h moment passed unseen.
+  w.clock.set(m.starts_at - hours(20));
+  auto r = plan_as_daemon(w);
+  CHECK(count(w, "pending", "reminder") == 2);  // the passed 48 h one, at once, and the 3 h one
+  CHECK(r.queued == 3);  // and the sign-up closing, whose day-before moment passed too: now
+  CHECK(due_now(w).size() == 2);
+  CHECK(plan_as_daemon(w).queued == 0);
+}
+
+TEST_CASE("a pass after the clock went back keeps what it wrote; a meeting moved beyond the horizon waits") {
+  using namespace std::chrono;
+  World w;
+  auto slot = w.add_slot(w.meeting.id, 2);
+  auto v = texter(w, "Rosa", "+14155552671");
+  store::claim_slot(w.ctx, w.group.id, {slot.id, v.id, false, false, AssignmentStatus::confirmed});
+  w.clock.set(w.meeting.starts_at - hours(24 * 5));
+  plan_as_daemon(w);
+  CHECK(count(w, "pending", "reminder") == 2);
+  // The clock steps back three days: the 3 h reminder is beyond the horizon
+  // again, but the row stays as it is.
+  w.clock.set(w.meeting.starts_at - hours(24 * 8));
+  auto back = plan_as_daemon(w);
+  CHECK(back.cancelled == 0);
+  CHECK(count(w, "pending", "reminder") == 2);
+  // The meeting moves three weeks later: the old reminders go, the new ones
+  // wait until the horizon reaches them.
+  w.clock.set(w.meeting.starts_at - hours(24 * 5));
+  MeetingDraft d;
+  d.starts_at = "2026-03-31T09:00:00-07:00";
+  d.ends_at = "2026-03-31T13:00:00-07:00";
+  store::update_meeting(w.ctx, w.group.id, w.meeting.id, d);
+  auto moved = plan_as_daemon(w);
+  CHECK(moved.cancelled == 3);  // two reminders and the sign-up closing
+  CHECK(moved.queued == 0);
+  CHECK(count(w, "pending") == 0);
+  w.clock.set(parse_rfc3339("2026-03-22T12:00:00-07:00", "t"));
+  CHECK(plan_as_daemon(w).queued == 1);  // the 48 h one (29 March) is within a week; the rest later
+  CHECK(count(w, "pending", "reminder") == 1);
+}
 
 TEST_CASE("a new place asks for confirmation and plans the 48 h and 3 h reminders, once") {
   World w;

@@ -65,6 +65,13 @@ std::vector<std::string> replies_for(plugin::MessageKind kind, const std::string
 
 }  // namespace
 
+store::PlanScope full_plan_scope(domain::Time now, const Options& options) {
+  store::PlanScope scope;
+  scope.until = now + options.horizon;
+  scope.meetings_until = now + std::max(options.look_ahead, options.horizon);
+  return scope;
+}
+
 struct Delivery::Channel {
   std::string plugin;
   plugin::ChannelSpec spec;
@@ -178,13 +185,11 @@ void Delivery::on_event(const plugin::Event& e) {
       return;
     }
     if (!meeting_id && !group_only) return;
-    const auto until = clock_.now() + options_.horizon;
+    store::PlanScope scope = full_plan_scope(clock_.now(), options_);
+    scope.group_id = e.group_id;
+    scope.meeting_id = meeting_id;
     write("planning", [&](const store::Context& ctx) {
       if (!notice.empty()) store::queue_meeting_notices(ctx, e.group_id, *meeting_id, notice);
-      store::PlanScope scope;
-      scope.group_id = e.group_id;
-      scope.meeting_id = meeting_id;
-      scope.until = until;
       store::plan_messages(ctx, scope);
     });
     poke();
@@ -195,11 +200,11 @@ void Delivery::on_event(const plugin::Event& e) {
 
 void Delivery::plan_everything() {
   try {
-    store::PlanScope scope;
-    scope.until = clock_.now() + options_.horizon;
+    const auto scope = full_plan_scope(clock_.now(), options_);
     store::PlanResult r;
     write("planning", [&](const store::Context& ctx) { r = store::plan_messages(ctx, scope); });
-    spdlog::info("delivery: planned {} messages ({} queued, {} no longer due)", r.wanted, r.queued, r.cancelled);
+    spdlog::info("delivery: planned {} messages within the horizon ({} queued, {} no longer due, {} later)", r.wanted,
+                 r.queued, r.cancelled, r.later);
   } catch (const std::exception& e) {
     spdlog::error("delivery: planning failed: {}", e.what());
   }
@@ -484,14 +489,23 @@ bool Delivery::dispatch_batch() {
 
 void Delivery::run() {
   auto next_plan = std::chrono::steady_clock::now();
+  Time planned_at{};  // the host clock at the last full pass
   for (;;) {
     {
       std::lock_guard lock(wake_mutex_);
       if (stopping_) return;
       woken_ = false;
     }
-    if (std::chrono::steady_clock::now() >= next_plan) {
+    // Every plan_every, and at once when the host clock jumped (NTP, a
+    // laptop waking up, the test clock): forward by plan_every or more, the
+    // horizon moved with it; back by a minute or more, moments are wrong.
+    const Time wall = clock_.now();
+    const bool jumped = planned_at != Time{} && (wall - planned_at >= options_.plan_every ||
+                                                 planned_at - wall >= std::chrono::minutes(1));
+    if (jumped || std::chrono::steady_clock::now() >= next_plan) {
+      if (jumped) spdlog::info("delivery: the clock moved; planning again");
       plan_everything();
+      planned_at = wall;
       next_plan = std::chrono::steady_clock::now() + options_.plan_every;
     }
     bool busy = false;

@@ -22,6 +22,7 @@
 
 #include "config/config.hpp"
 #include "domain/time.hpp"
+#include "store/delivery.hpp"
 
 namespace turnout::store {
 class ReadPool;
@@ -35,15 +36,26 @@ struct Options {
   // next due message anyway; this bounds how long a jump of the wall clock
   // (or of the test clock) goes unnoticed.
   std::chrono::milliseconds max_sleep{std::chrono::seconds(30)};
-  // How often the whole outbox is planned again (meetings coming within
-  // the horizon, rules changed without an event).
+  // How often the whole outbox is planned again (messages coming within
+  // the horizon, rules changed without an event). A jump of the clock
+  // (forward by this much or more, or back) plans again at once.
   std::chrono::seconds plan_every{std::chrono::minutes(15)};
-  // Meetings further ahead than this are planned later (60 days is the
-  // longest reminder offset a group may set).
-  std::chrono::hours horizon{24 * 62};
+  // The horizon: messages due within it are written to the outbox; later
+  // ones are written by a later pass, as they come within it. A week: far
+  // more than plan_every, so nothing comes due between two passes without
+  // a row, and coordinators see the coming week in the outbox.
+  std::chrono::hours horizon{24 * 7};
+  // Confirmation requests are due when the place is taken: they are written
+  // for places on meetings up to this far ahead (60 days is the longest
+  // reminder offset a group may set).
+  std::chrono::hours look_ahead{24 * 62};
   int batch = 50;
   int channel_failures_before_off = 10;
 };
+
+// What one full planning pass at `now` covers (the daemon's start, every
+// plan_every, after a jump of the clock): the benchmark measures this.
+store::PlanScope full_plan_scope(domain::Time now, const Options& options = {});
 
 using FailureReport = std::function<void(const std::string& plugin, const std::string& reason)>;
 

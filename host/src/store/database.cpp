@@ -48,6 +48,11 @@ Query& Query::bind(int index, std::nullptr_t) {
   return *this;
 }
 
+Query& Query::reset() {
+  sqlite3_reset(stmt_);  // its code repeats the last step's error, already thrown
+  return *this;
+}
+
 bool Query::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;

@@ -74,6 +74,9 @@ class Query {
     return *this;
   }
 
+  // Back to the start, bindings kept, so one statement runs many times in a
+  // loop (bind_all again after it).
+  Query& reset();
   // Advances to the next row; false when there is none.
   bool step();
   // Runs a statement that returns no rows.

@@ -43,53 +43,7 @@ struct Row {
   std::optional<std::string> phone, email;
   bool sms_opt_in = false, email_opt_in = false, opted_out = false;
   std::string language, timezone;
-  domain::Meeting meeting;
-  std::string role, mode;
-  domain::PublicCommentRules rules;
 };
-
-std::vector<Row> plan_rows(Database& db, const PlanScope& scope, Time now) {
-  std::vector<Row> out;
-  auto q = db.query(
-      "SELECT a.id, a.status, a.created_at, a.needs_interpreter, v.id, v.phone, v.email, v.sms_opt_in, "
-      "v.email_opt_in, v.opted_out_at IS NOT NULL, v.language, v.timezone, m.id, m.group_id, m.starts_at, "
-      "m.ends_at, m.timezone, s.role, s.mode, b.signup_opens_minutes_before, b.signup_closes_minutes_before, "
-      "b.interpretation_lead_hours, b.written_deadline_minutes_before "
-      "FROM meeting m JOIN body b ON b.id = m.body_id JOIN slot s ON s.meeting_id = m.id "
-      "JOIN assignment a ON a.slot_id = s.id JOIN volunteer v ON v.id = a.volunteer_id "
-      "WHERE m.status IN ('confirmed', 'tentative') AND m.starts_at > ?1 AND m.starts_at <= ?2 "
-      "AND (?3 IS NULL OR m.group_id = ?3) AND (?4 IS NULL OR m.id = ?4) "
-      "AND a.status IN ('invited', 'confirmed') ORDER BY m.id, a.id",
-      to_seconds(now), to_seconds(scope.until), scope.group_id, scope.meeting_id);
-  while (q.step()) {
-    Row r;
-    r.assignment_id = q.int64(0);
-    r.status = q.text(1);
-    r.assigned_at = q.int64(2);
-    r.needs_interpreter = q.text(3);
-    r.volunteer_id = q.int64(4);
-    r.phone = q.optional_text(5);
-    r.email = q.optional_text(6);
-    r.sms_opt_in = q.boolean(7);
-    r.email_opt_in = q.boolean(8);
-    r.opted_out = q.boolean(9);
-    r.language = q.text(10);
-    r.timezone = q.text(11);
-    r.meeting.id = q.int64(12);
-    r.meeting.group_id = q.int64(13);
-    r.meeting.starts_at = to_time(q.int64(14));
-    r.meeting.ends_at = to_time(q.int64(15));
-    r.meeting.timezone = q.text(16);
-    r.role = q.text(17);
-    r.mode = q.text(18);
-    if (!q.is_null(19)) r.rules.signup_opens_minutes_before = q.integer(19);
-    r.rules.signup_closes_minutes_before = q.integer(20);
-    r.rules.interpretation_lead_hours = q.integer(21);
-    if (!q.is_null(22)) r.rules.written_deadline_minutes_before = q.integer(22);
-    out.push_back(std::move(r));
-  }
-  return out;
-}
 
 // The address a volunteer is reached at on a channel, if they may be.
 std::optional<std::string> address(const Row& r, std::string_view channel) {
@@ -99,12 +53,16 @@ std::optional<std::string> address(const Row& r, std::string_view channel) {
   return std::nullopt;
 }
 
-using RulesByGroup = std::unordered_map<Id, std::vector<std::pair<int, std::string>>>;
+// A group's reminder offsets (minutes), by channel.
+using ChannelOffsets = std::vector<std::pair<std::string, std::vector<int>>>;
+using RulesByGroup = std::unordered_map<Id, ChannelOffsets>;
 RulesByGroup load_rules(Database& db, std::optional<Id> group_id) {
-  RulesByGroup out;
+  std::unordered_map<Id, std::map<std::string, std::vector<int>>> by_group;
   auto q = db.query("SELECT group_id, offset_minutes, channel FROM reminder_rule WHERE ?1 IS NULL OR group_id = ?1",
                     group_id);
-  while (q.step()) out[q.int64(0)].emplace_back(q.integer(1), q.text(2));
+  while (q.step()) by_group[q.int64(0)][q.text(2)].push_back(q.integer(1));
+  RulesByGroup out;
+  for (auto& [g, channels] : by_group) out[g].assign(channels.begin(), channels.end());
   return out;
 }
 
@@ -124,57 +82,157 @@ std::optional<std::int64_t> deadline_moment(std::int64_t deadline, std::int64_t 
   return std::max(moment, std::min(now, deadline));
 }
 
-std::vector<Wanted> wanted_messages(Database& db, const PlanScope& scope, Time now_t) {
+// How long before a meeting's start the earliest message about it may be
+// due, in seconds: the longest reminder offset, or a deadline's lead plus
+// the day before it that its message goes out, plus a day for wall-clock
+// deadlines across a DST change. Meetings starting later than the horizon
+// plus this have nothing due within the horizon.
+std::int64_t longest_lead(Database& db, std::optional<Id> group_id) {
+  std::int64_t lead = 0;
+  {
+    auto q = db.query("SELECT max(offset_minutes) FROM reminder_rule WHERE ?1 IS NULL OR group_id = ?1", group_id);
+    if (q.step() && !q.is_null(0)) lead = std::max<std::int64_t>(lead, q.int64(0) * 60);
+  }
+  {
+    auto q = db.query(
+        "SELECT max(max(signup_closes_minutes_before, coalesce(written_deadline_minutes_before, 0), "
+        "interpretation_lead_hours * 60)) FROM body WHERE ?1 IS NULL OR group_id = ?1",
+        group_id);
+    if (q.step() && !q.is_null(0)) lead = std::max<std::int64_t>(lead, q.int64(0) * 60 + kDay);
+  }
+  return lead + kDay;
+}
+
+// The places a pass reads: one set-based query over the window. ?1 now,
+// ?2 the reach (horizon plus longest lead), ?5 how far confirmation
+// requests look.
+constexpr const char* kPlanRows =
+    "SELECT a.id, a.status, a.created_at, a.needs_interpreter, v.id, v.phone, v.email, v.sms_opt_in, "
+    "v.email_opt_in, v.opted_out_at IS NOT NULL, v.language, v.timezone, m.id, m.group_id, m.starts_at, "
+    "m.ends_at, m.timezone, s.role, s.mode, b.signup_opens_minutes_before, b.signup_closes_minutes_before, "
+    "b.interpretation_lead_hours, b.written_deadline_minutes_before "
+    "FROM meeting m JOIN body b ON b.id = m.body_id JOIN slot s ON s.meeting_id = m.id "
+    "JOIN assignment a ON a.slot_id = s.id JOIN volunteer v ON v.id = a.volunteer_id "
+    "WHERE m.status IN ('confirmed', 'tentative') AND m.starts_at > ?1 AND m.starts_at <= max(?2, ?5) "
+    "AND (?3 IS NULL OR m.group_id = ?3) AND (?4 IS NULL OR m.id = ?4) "
+    "AND (a.status = 'confirmed' AND m.starts_at <= ?2 OR a.status = 'invited') "
+    "ORDER BY m.id, a.id";
+
+// (reach, how far confirmation requests look), in Unix seconds.
+std::pair<std::int64_t, std::int64_t> plan_window(Database& db, const PlanScope& scope) {
+  const std::int64_t reach = to_seconds(scope.until) + longest_lead(db, scope.group_id);
+  return {reach, scope.meetings_until ? to_seconds(*scope.meetings_until) : reach};
+}
+
+// What a pass derives: every message the rules want for meetings within
+// reach (the horizon plus the longest lead), and confirmation requests up to
+// the scope's meeting look-ahead. Only those due by `scope.until` are
+// written; the others are known, so a row written earlier is not cancelled.
+struct Derived {
+  std::vector<Wanted> wanted;
+  std::vector<Id> meetings;  // the meetings read, each once
+  std::int64_t rows = 0;
+};
+
+Derived wanted_messages(Database& db, const PlanScope& scope, Time now_t) {
   const std::int64_t now = to_seconds(now_t);
+  const auto [reach, confirm_until] = plan_window(db, scope);
   auto rules = load_rules(db, scope.group_id);
-  std::vector<Wanted> out;
-  std::map<Id, std::vector<std::pair<Id, std::string>>> coordinator_cache;
+  const ChannelOffsets no_rules;
+  Derived out;
+  std::unordered_map<Id, std::vector<std::pair<Id, std::string>>> coordinator_cache;
   std::set<std::pair<Id, std::int64_t>> interpreter_meetings;  // (meeting, deadline) already noticed
-  for (const Row& r : plan_rows(db, scope, now_t)) {
-    const Id g = r.meeting.group_id;
-    const std::int64_t start = to_seconds(r.meeting.starts_at);
-    const auto& group_rules = rules[g];
-    std::map<std::string, std::vector<int>> offsets;  // by channel
-    for (const auto& [offset, channel] : group_rules) offsets[channel].push_back(offset);
-    auto base = [&](std::string kind, std::string channel, std::string recipient) {
+
+  // The meeting the rows are on (rows come meeting by meeting): its
+  // deadlines are worked out once, not once per place.
+  Id meeting_id = 0;
+  domain::Meeting meeting;
+  std::vector<domain::Deadline> meeting_deadlines;
+  std::string role, mode;
+  domain::PublicCommentRules body_rules;
+
+  // One set-based read over the window: places on meetings within reach,
+  // and invited places further out for their confirmation request.
+  auto q = db.query(kPlanRows, now, reach, scope.group_id, scope.meeting_id, confirm_until);
+  Row r;
+  while (q.step()) {
+    ++out.rows;
+    r.assignment_id = q.int64(0);
+    r.status = q.text(1);
+    r.assigned_at = q.int64(2);
+    r.needs_interpreter = q.text(3);
+    r.volunteer_id = q.int64(4);
+    r.phone = q.optional_text(5);
+    r.email = q.optional_text(6);
+    r.sms_opt_in = q.boolean(7);
+    r.email_opt_in = q.boolean(8);
+    r.opted_out = q.boolean(9);
+    r.language = q.text(10);
+    r.timezone = q.text(11);
+    const Id m_id = q.int64(12);
+    const std::int64_t start = q.int64(14);
+    role = q.text(17);
+    mode = q.text(18);
+    const bool within_reach = start <= reach;
+    if (m_id != meeting_id) {
+      out.meetings.push_back(m_id);
+      meeting_id = m_id;
+      meeting.id = m_id;
+      meeting.group_id = q.int64(13);
+      meeting.starts_at = to_time(start);
+      meeting.ends_at = to_time(q.int64(15));
+      meeting.timezone = q.text(16);
+      body_rules = {};
+      if (!q.is_null(19)) body_rules.signup_opens_minutes_before = q.integer(19);
+      body_rules.signup_closes_minutes_before = q.integer(20);
+      body_rules.interpretation_lead_hours = q.integer(21);
+      if (!q.is_null(22)) body_rules.written_deadline_minutes_before = q.integer(22);
+      meeting_deadlines.clear();
+      if (within_reach) meeting_deadlines = domain::deadlines(meeting, body_rules);
+    }
+    const Id g = meeting.group_id;
+    auto rules_it = rules.find(g);
+    const ChannelOffsets& offsets = rules_it == rules.end() ? no_rules : rules_it->second;
+    auto base = [&](const char* kind, std::string channel, std::string recipient) {
       Wanted w;
       w.group_id = g;
-      w.kind = std::move(kind);
+      w.kind = kind;
       w.channel = std::move(channel);
       w.recipient = std::move(recipient);
       w.language = r.language;
       w.timezone = r.timezone;
       w.volunteer_id = r.volunteer_id;
-      w.meeting_id = r.meeting.id;
+      w.meeting_id = meeting_id;
       w.assignment_id = r.assignment_id;
       w.expires = start;
       return w;
     };
-    for (const auto& [channel, list] : offsets) {
-      auto to = address(r, channel);
-      if (!to) continue;
-      for (int o : domain::due_reminder_offsets(list, r.meeting.starts_at, to_time(r.assigned_at), now_t)) {
-        Wanted w = base("reminder", channel, *to);
-        w.offset = o;
-        w.due = start - std::int64_t{o} * 60;
-        w.key = fmt::format("reminder:assignment:{}:offset:{}:{}:at:{}", r.assignment_id, o, channel, start);
-        out.push_back(std::move(w));
-      }
-    }
     // A new place asks for a YES or NO, by SMS: the channel people answer on.
     if (r.status == "invited") {
       if (auto to = address(r, "sms")) {
         Wanted w = base("confirmation_request", "sms", *to);
         w.due = std::max(r.assigned_at, std::int64_t{0});
         w.key = fmt::format("confirm:assignment:{}:sms", r.assignment_id);
-        out.push_back(std::move(w));
+        out.wanted.push_back(std::move(w));
       }
     }
-    for (const auto& d : domain::deadlines(r.meeting, r.rules)) {
+    if (!within_reach) continue;
+    for (const auto& [channel, list] : offsets) {
+      auto to = address(r, channel);
+      if (!to) continue;
+      for (int o : domain::due_reminder_offsets(list, meeting.starts_at, to_time(r.assigned_at), now_t)) {
+        Wanted w = base("reminder", channel, *to);
+        w.offset = o;
+        w.due = start - std::int64_t{o} * 60;
+        w.key = fmt::format("reminder:assignment:{}:offset:{}:{}:at:{}", r.assignment_id, o, channel, start);
+        out.wanted.push_back(std::move(w));
+      }
+    }
+    for (const auto& d : meeting_deadlines) {
       const std::int64_t at = to_seconds(d.at);
       if (d.kind == domain::DeadlineKind::interpreter_request_due) {
         // Interpreters are booked by coordinators: tell them, by email.
-        if (r.needs_interpreter.empty() || at <= now || !interpreter_meetings.insert({r.meeting.id, at}).second)
+        if (r.needs_interpreter.empty() || at <= now || !interpreter_meetings.insert({meeting_id, at}).second)
           continue;
         auto it = coordinator_cache.find(g);
         if (it == coordinator_cache.end()) it = coordinator_cache.emplace(g, coordinators(db, g)).first;
@@ -185,19 +243,19 @@ std::vector<Wanted> wanted_messages(Database& db, const PlanScope& scope, Time n
           w.channel = "email";
           w.recipient = email;
           w.account_id = account;
-          w.meeting_id = r.meeting.id;
+          w.meeting_id = meeting_id;
           w.due = std::max(now, at - kDay);
           w.expires = at;
-          w.key = fmt::format("interpreter:meeting:{}:account:{}:at:{}", r.meeting.id, account, at);
-          out.push_back(std::move(w));
+          w.key = fmt::format("interpreter:meeting:{}:account:{}:at:{}", meeting_id, account, at);
+          out.wanted.push_back(std::move(w));
         }
         continue;
       }
       // Sign-up closing matters to speakers (many bodies want their own
       // speaker card too); written testimony to those giving it in writing.
       bool concerns = d.kind == domain::DeadlineKind::signup_closes
-                          ? r.role == "speaker" && r.rules.signup_closes_minutes_before > 0
-                          : r.mode == "written";
+                          ? role == "speaker" && body_rules.signup_closes_minutes_before > 0
+                          : mode == "written";
       if (!concerns) continue;
       auto moment = deadline_moment(at, r.assigned_at, now);
       if (!moment) continue;
@@ -209,7 +267,7 @@ std::vector<Wanted> wanted_messages(Database& db, const PlanScope& scope, Time n
         w.expires = at;
         w.key =
             fmt::format("deadline:{}:assignment:{}:{}:at:{}", domain::to_string(d.kind), r.assignment_id, channel, at);
-        out.push_back(std::move(w));
+        out.wanted.push_back(std::move(w));
       }
     }
   }
@@ -264,41 +322,122 @@ void queue_now(const Context& ctx, const Wanted& w) {
 
 }  // namespace
 
+std::int64_t step_plan_rows(Database& db, const PlanScope& scope, domain::Time now, std::int64_t& checksum) {
+  return db.read([&] {
+    const auto [reach, confirm_until] = plan_window(db, scope);
+    auto q = db.query(kPlanRows, to_seconds(now), reach, scope.group_id, scope.meeting_id, confirm_until);
+    std::int64_t rows = 0;
+    while (q.step()) {
+      ++rows;
+      checksum += q.int64(0) + static_cast<std::int64_t>(q.text(10).size() + q.text(16).size());
+    }
+    return rows;
+  });
+}
+
 std::int64_t count_wanted_messages(Database& db, const PlanScope& scope, domain::Time now) {
-  return db.read([&] { return static_cast<std::int64_t>(wanted_messages(db, scope, now).size()); });
+  return db.read([&] {
+    const std::int64_t until = to_seconds(scope.until);
+    auto derived = wanted_messages(db, scope, now);
+    return static_cast<std::int64_t>(
+        std::count_if(derived.wanted.begin(), derived.wanted.end(), [&](const Wanted& w) { return w.due <= until; }));
+  });
 }
 
 PlanResult plan_messages(const Context& ctx, const PlanScope& scope) {
+  // A full pass touches the outbox's eight indexes all over: a page cache
+  // that holds them (SQLite's default is 2 MB) saves re-reading pages from
+  // the file; it is given back when the pass ends.
+  struct BigCache {
+    Database& db;
+    std::optional<std::int64_t> before;
+    BigCache(Database& d, bool wanted) : db(d) {
+      if (!wanted) return;
+      if (auto q = db.query("PRAGMA cache_size"); q.step()) before = q.int64(0);
+      db.exec("PRAGMA cache_size = -65536");
+    }
+    ~BigCache() {
+      try {
+        if (before) db.exec(fmt::format("PRAGMA cache_size = {}", *before));
+      } catch (...) {
+      }
+    }
+  } cache(ctx.db, !scope.meeting_id);
   return ctx.db.write([&] {
     PlanResult result;
     const Time now = ctx.clock.now();
-    auto wanted = wanted_messages(ctx.db, scope, now);
-    result.wanted = static_cast<std::int64_t>(wanted.size());
+    const std::int64_t until = to_seconds(scope.until);
+    auto derived = wanted_messages(ctx.db, scope, now);
+    result.rows = derived.rows;
+    // Every key the rules want, written now or later: a pending row whose
+    // moment is beyond the horizon (the clock went back) stays as it is.
     std::unordered_set<std::string> keys;
-    keys.reserve(wanted.size() * 2);
-    for (const Wanted& w : wanted) {
-      keys.insert(w.key);
+    keys.reserve(derived.wanted.size() * 2);
+    // What the outbox holds for these meetings already: the upsert below
+    // runs only where it would change something (the same test as its
+    // WHERE), so planning again with nothing changed reads and writes little.
+    struct Existing {
+      std::string status, recipient, language, timezone;
+      std::int64_t due_at = 0, attempts = 0;
+      bool never_sent = true;
+    };
+    std::unordered_map<std::string, Existing> existing;
+    {
+      nlohmann::json ids = derived.meetings;
+      auto q = ctx.db.query(fmt::format("SELECT idempotency_key, status, attempts, sent_at IS NULL, recipient, "
+                                        "language, timezone, due_at FROM outbox_message WHERE meeting_id IN "
+                                        "(SELECT value FROM json_each(?1)) AND kind IN {}",
+                                        kPlannedKinds),
+                            ids.dump());
+      while (q.step())
+        existing.emplace(q.text(0),
+                         Existing{q.text(1), q.text(4), q.text(5), q.text(6), q.int64(7), q.int64(2), q.boolean(3)});
+    }
+    auto unchanged = [&](const Wanted& w) {
+      auto it = existing.find(w.key);
+      if (it == existing.end()) return false;
+      const Existing& e = it->second;
+      if ((e.status == "cancelled" || e.status == "suppressed") && e.attempts == 0 && e.never_sent) return false;
+      if (e.status == "pending" && (e.recipient != w.recipient || e.language != w.language ||
+                                    e.timezone != w.timezone || e.due_at != w.due))
+        return false;
+      return true;
+    };
+    auto upsert = ctx.db.query(
+        "INSERT INTO outbox_message (group_id, idempotency_key, channel, volunteer_id, account_id, recipient, "
+        "due_at, created_at, updated_at, kind, meeting_id, assignment_id, offset_minutes, language, timezone, "
+        "next_attempt_at, expires_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?7, ?15) "
+        "ON CONFLICT (idempotency_key) DO UPDATE SET status = 'pending', recipient = excluded.recipient, "
+        "language = excluded.language, timezone = excluded.timezone, due_at = excluded.due_at, "
+        "next_attempt_at = CASE WHEN status = 'pending' THEN max(next_attempt_at, excluded.due_at) "
+        "ELSE excluded.due_at END, last_error = CASE WHEN status = 'pending' THEN last_error ELSE '' END, "
+        "updated_at = excluded.updated_at "
+        "WHERE (status IN ('cancelled', 'suppressed') AND attempts = 0 AND sent_at IS NULL) "
+        "OR (status = 'pending' AND (recipient <> excluded.recipient OR language <> excluded.language OR "
+        "timezone <> excluded.timezone OR due_at <> excluded.due_at))");
+    for (Wanted& w : derived.wanted) {
+      // Beyond the horizon: a later pass writes it as it comes near.
+      if (w.due > until) {
+        keys.insert(std::move(w.key));
+        continue;
+      }
+      ++result.wanted;
+      if (unchanged(w)) {
+        keys.insert(std::move(w.key));
+        continue;
+      }
       // A key seen before is never queued twice; one the planner or an
       // opt-out set aside before any attempt comes back when wanted again.
-      ctx.db
-          .query(
-              "INSERT INTO outbox_message (group_id, idempotency_key, channel, volunteer_id, account_id, recipient, "
-              "due_at, created_at, updated_at, kind, meeting_id, assignment_id, offset_minutes, language, timezone, "
-              "next_attempt_at, expires_at) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?7, ?15) "
-              "ON CONFLICT (idempotency_key) DO UPDATE SET status = 'pending', recipient = excluded.recipient, "
-              "language = excluded.language, timezone = excluded.timezone, due_at = excluded.due_at, "
-              "next_attempt_at = CASE WHEN status = 'pending' THEN max(next_attempt_at, excluded.due_at) "
-              "ELSE excluded.due_at END, last_error = CASE WHEN status = 'pending' THEN last_error ELSE '' END, "
-              "updated_at = excluded.updated_at "
-              "WHERE (status IN ('cancelled', 'suppressed') AND attempts = 0 AND sent_at IS NULL) "
-              "OR (status = 'pending' AND (recipient <> excluded.recipient OR language <> excluded.language OR "
-              "timezone <> excluded.timezone OR due_at <> excluded.due_at))",
-              w.group_id, w.key, w.channel, w.volunteer_id, w.account_id, w.recipient, w.due, ctx.now(), w.kind,
-              w.meeting_id, w.assignment_id, w.offset, w.language, w.timezone, w.expires)
+      upsert.reset()
+          .bind_all(w.group_id, w.key, w.channel, w.volunteer_id, w.account_id, w.recipient, w.due, ctx.now(), w.kind,
+                w.meeting_id, w.assignment_id, w.offset, w.language, w.timezone,
+                w.expires ? std::optional<std::int64_t>(w.expires) : std::nullopt)
           .run();
       result.queued += ctx.db.changes();
+      keys.insert(std::move(w.key));
     }
+    result.later = static_cast<std::int64_t>(keys.size()) - result.wanted;
     // Pending planned rows in the scope that the rules no longer ask for.
     std::vector<Id> stale;
     {
@@ -310,11 +449,9 @@ PlanResult plan_messages(const Context& ctx, const PlanScope& scope) {
       while (q.step())
         if (!keys.contains(q.text(1))) stale.push_back(q.int64(0));
     }
+    auto cancel = ctx.db.query("UPDATE outbox_message SET status = 'cancelled', last_error = ?, updated_at = ? WHERE id = ?");
     for (Id id : stale) {
-      ctx.db
-          .query("UPDATE outbox_message SET status = 'cancelled', last_error = ?, updated_at = ? WHERE id = ?",
-                 kNoLongerDue, ctx.now(), id)
-          .run();
+      cancel.reset().bind_all(kNoLongerDue, ctx.now(), id).run();
       ++result.cancelled;
     }
     return result;
@@ -327,7 +464,7 @@ int queue_meeting_notices(const Context& ctx, Id group_id, Id meeting_id, std::s
     int queued = 0;
     auto rules = load_rules(ctx.db, group_id)[group_id];
     std::set<std::string> channels;
-    for (const auto& r : rules) channels.insert(r.second);
+    for (const auto& r : rules) channels.insert(r.first);
     auto q = ctx.db.query(
         "SELECT a.id, v.id, v.phone, v.email, v.sms_opt_in, v.email_opt_in, v.opted_out_at IS NOT NULL, v.language, "
         "v.timezone, m.starts_at, m.sequence FROM meeting m JOIN slot s ON s.meeting_id = m.id "

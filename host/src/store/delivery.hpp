@@ -18,12 +18,21 @@ namespace turnout::store {
 struct PlanScope {
   std::optional<domain::Id> group_id;
   std::optional<domain::Id> meeting_id;
-  // Only meetings starting before this are planned (the horizon); the
-  // periodic pass picks later ones up as they come near.
+  // The horizon: messages due up to this moment are written to the outbox.
+  // Later ones are not written yet; the periodic pass writes them as they
+  // come within it (see docs/delivery.md, "The horizon"). Only meetings
+  // starting before this plus the longest lead of a reminder or deadline
+  // are read.
   domain::Time until{};
+  // Confirmation requests (due when the place was taken) are written for
+  // places on meetings starting up to this moment. Unset: the same reach
+  // as the other messages.
+  std::optional<domain::Time> meetings_until;
 };
 struct PlanResult {
-  std::int64_t wanted = 0;     // messages the rules ask for in the scope
+  std::int64_t rows = 0;       // places read
+  std::int64_t wanted = 0;     // messages the rules ask for, due within the horizon
+  std::int64_t later = 0;      // messages the rules ask for beyond the horizon (not written yet)
   std::int64_t queued = 0;     // new or revived rows
   std::int64_t cancelled = 0;  // pending rows no longer wanted
 };
@@ -33,9 +42,13 @@ struct PlanResult {
 // that exists already is never queued twice), cancels what is no longer
 // wanted. Runs inside one write transaction.
 PlanResult plan_messages(const Context& ctx, const PlanScope& scope);
-// The same derivation without writing: how many messages the rules want.
+// The same derivation without writing: how many messages the rules want
+// within the horizon.
 // (For the benchmark's peer figure.)
 std::int64_t count_wanted_messages(Database& db, const PlanScope& scope, domain::Time now);
+// The rows a pass reads (the same statement), stepped through with nothing
+// derived: the benchmark's peer figure. Returns how many; adds to checksum.
+std::int64_t step_plan_rows(Database& db, const PlanScope& scope, domain::Time now, std::int64_t& checksum);
 
 // Queues "meeting cancelled" or "meeting moved" for everyone holding a place
 // on the meeting, due at once. kind: meeting_cancelled or meeting_moved.
