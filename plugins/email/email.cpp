@@ -35,6 +35,7 @@
 
 #include "digest.hpp"
 #include "mime.hpp"
+#include "parallel.hpp"
 #include "schedule.hpp"
 #include "smtp.hpp"
 #include "unsubscribe.hpp"
@@ -386,22 +387,43 @@ class Email final : public Plugin {
       return false;
     };
     int volunteers = 0, coordinators = 0;
-    for (const auto& v : host_->volunteers(g.id)) {
+    // Who gets one is decided here; composing them (most of the work) is
+    // spread over the cores, a chunk at a time to bound the memory held.
+    static const std::vector<AssignmentView> kNone;
+    auto mine_of = [&](std::int64_t id) -> const std::vector<AssignmentView>& {
+      auto it = by_volunteer.find(id);
+      return it == by_volunteer.end() ? kNone : it->second;
+    };
+    std::vector<VolunteerView> chosen;
+    for (auto& v : host_->volunteers(g.id)) {
       if (v.email.empty() || !v.email_opt_in || v.opted_out) continue;
-      const auto& mine = by_volunteer[v.id];
       bool offers = std::any_of(open.begin(), open.end(), [&](const auto& o) { return mail::suits(v, o.slot); });
-      if (mine.empty() && !offers) continue;  // nothing to say: no mail
+      if (mine_of(v.id).empty() && !offers) continue;  // nothing to say: no mail
+      chosen.push_back(std::move(v));
+    }
+    auto compose_one = [&](const VolunteerView& v) -> std::optional<OutgoingMessage> {
       auto key = "digest:" + std::to_string(g.id) + ":" + period + ":volunteer:" + std::to_string(v.id);
-      auto unsubscribe = link(*links, g.public_url, kUnsubscribe, g.id, v.id);
       try {
+        auto unsubscribe = link(*links, g.public_url, kUnsubscribe, g.id, v.id);
         auto calendar = link(*links, g.public_url, kCalendar, g.id, v.id);
-        auto m = mail::volunteer_digest(*templates_, fmt, g, v, mine, open, {calendar, unsubscribe}, now);
-        batch.push_back(outgoing(g, key, v.id, std::nullopt, {v.name, v.email}, std::move(m), unsubscribe, now));
-        ++volunteers;
-      } catch (const mail::MailError& e) {
+        auto m = mail::volunteer_digest(*templates_, fmt, g, v, mine_of(v.id), open, {calendar, unsubscribe}, now);
+        return outgoing(g, key, v.id, std::nullopt, {v.name, v.email}, std::move(m), unsubscribe, now);
+      } catch (const std::exception& e) {
         host_->log(LogLevel::warn, "digest for volunteer " + std::to_string(v.id) + " skipped: " + e.what());
+        return std::nullopt;
       }
-      if (batch.size() >= 500 && !flush()) return false;
+    };
+    constexpr std::size_t kChunk = 2000;
+    for (std::size_t start = 0; start < chosen.size(); start += kChunk) {
+      std::size_t n = std::min(kChunk, chosen.size() - start);
+      std::vector<std::optional<OutgoingMessage>> made(n);
+      mail::parallel_for(n, [&](std::size_t i) { made[i] = compose_one(chosen[start + i]); });
+      for (auto& m : made) {
+        if (!m) continue;
+        batch.push_back(std::move(*m));
+        ++volunteers;
+        if (batch.size() >= 500 && !flush()) return false;
+      }
     }
     for (const auto& a : host_->coordinators(g.id)) {
       if (a.email.empty() || host_->kv_get("no_digest:account:" + std::to_string(a.id))) continue;
