@@ -66,6 +66,10 @@ class Session : public std::enable_shared_from_this<Session> {
   ~Session() { connections_.fetch_sub(1); }
 
   void start() {
+    // The peer is the connection's: asked once, not per request.
+    beast::error_code ignored;
+    auto endpoint = stream_.socket().remote_endpoint(ignored);
+    if (!ignored) peer_.address = endpoint.address().to_string();
     asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read, shared_from_this()));
   }
 
@@ -91,10 +95,6 @@ class Session : public std::enable_shared_from_this<Session> {
     Request req = parser_->release();
     in_flight_.fetch_add(1);  // until its answer is written
     answering_ = true;
-    Peer peer;
-    beast::error_code ignored;
-    auto endpoint = stream_.socket().remote_endpoint(ignored);
-    if (!ignored) peer.address = endpoint.address().to_string();
     // No deadline while the answer is being worked out (a batch commit may
     // take a moment); the write sets its own.
     stream_.expires_never();
@@ -105,7 +105,7 @@ class Session : public std::enable_shared_from_this<Session> {
                      [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
     };
     try {
-      handler_(std::move(req), peer, std::move(reply));
+      handler_(std::move(req), peer_, std::move(reply));
     } catch (const std::exception& e) {
       spdlog::error("request handler failed: {}", e.what());
       Request stub;
@@ -151,6 +151,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<int>& connections_;
   std::atomic<int>& in_flight_;
   bool answering_ = false;  // a request of ours counts in in_flight_
+  Peer peer_;
 };
 
 }  // namespace
