@@ -1,7 +1,8 @@
 // The daemon's HTTP server: Boost.Beast, after Beast's advanced server. A
 // strand per connection, a fresh parser per request with body and header
 // limits, a deadline on every read, a cap on connections, keep-alive, and a
-// graceful stop (finish what is in flight, then close).
+// graceful stop (finish what is in flight, then close). Each thread runs an
+// io_context of its own; connections are dealt out among them in turn.
 #pragma once
 
 #include <boost/beast/http.hpp>
