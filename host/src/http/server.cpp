@@ -163,13 +163,15 @@ struct Server::Impl {
   Handler handler;
   std::atomic<int> connections{0};
   std::atomic<int> in_flight{0};  // requests read and not yet answered
-  asio::io_context ioc;
   // One context per further thread, each run by its thread alone, and
   // connections dealt out among ioc and these in turn (as nginx deals them
   // to its workers): a connection's reads and writes stay on one thread,
-  // with no hand-over between threads on every readiness event.
+  // with no hand-over between threads on every readiness event. Declared
+  // before ioc: a pending accept in ioc's queue holds a socket of one of
+  // these, so they must outlive it.
   std::vector<std::unique_ptr<asio::io_context>> workers;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> worker_guards;
+  asio::io_context ioc;
   std::size_t next_context = 0;  // the acceptor's strand only
   tcp::acceptor acceptor{asio::make_strand(ioc)};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
