@@ -4,13 +4,16 @@
 #include <catch2/catch.hpp>
 
 #include "http/feeds.hpp"
+#include "http/server.hpp"
 #include "plugins/calendars.hpp"
 #include "plugins/dispatch.hpp"
 #include "plugins/loader.hpp"
+#include "security/secrets.hpp"
 #include "store/assignments.hpp"
 #include "store/feeds.hpp"
 #include "store/journal.hpp"
 #include "store/read_pool.hpp"
+#include "store/volunteers.hpp"
 #include "store/writer.hpp"
 #include "support.hpp"
 
@@ -61,6 +64,77 @@ TEST_CASE("the feed cache answers only while the group's generation holds, and d
   CHECK(cache.find(K::volunteer, 1, 1, 0) == nullptr);  // least recently used, gone
   cache.put(K::body, 99, rendered(900, 1, 1000));       // over a quarter of the bound: not kept
   CHECK(cache.find(K::body, 99, 1, 0) == nullptr);
+}
+
+TEST_CASE("who a feed link opens is remembered until the group changes, and forgotten on rotation and erasure") {
+  test::World w;
+  http::FeedOwners owners(3, 600);
+  using K = plugin::FeedKind;
+  auto key_of = [](const std::string& token) {
+    http::FeedOwners::Key key{K::volunteer, {}};
+    security::hash_token(token, key.bytes);
+    return key;
+  };
+  // As Api::handle_feed does it: the generation read before the look that is stored.
+  auto remember = [&](const std::string& token, std::int64_t now) {
+    auto owner = store::find_volunteer_feed(w.db, token);
+    REQUIRE(owner);
+    owners.put(key_of(token), *owner, store::group_generation(owner->group_id), now);
+    return *owner;
+  };
+  auto ana = w.add_volunteer("Ana");
+  auto old_token = store::rotate_feed_token(w.ctx, w.group.id, ana.id);
+  auto owner = remember(old_token, 0);
+  CHECK(owner.id == ana.id);
+  CHECK(owner.group_id == w.group.id);
+  auto hit = owners.find(key_of(old_token), 10);
+  REQUIRE(hit);
+  CHECK(hit->owner.id == ana.id);
+  CHECK(hit->generation == store::group_generation(w.group.id));
+  CHECK_FALSE(owners.find(http::FeedOwners::Key{K::group, key_of(old_token).bytes}, 10));  // another kind
+
+  // A rotation commits: the old link is forgotten at once, and SQLite no longer knows it either.
+  auto new_token = store::rotate_feed_token(w.ctx, w.group.id, ana.id);
+  CHECK_FALSE(owners.find(key_of(old_token), 10));
+  CHECK(owners.size() == 0);
+  CHECK_FALSE(store::find_volunteer_feed(w.db, old_token));
+  remember(new_token, 0);
+  CHECK(owners.find(key_of(new_token), 10));
+  CHECK_FALSE(owners.find(key_of(new_token), 600));  // too old: asked again
+  remember(new_token, 0);
+
+  // Erasure takes the link with it.
+  store::erase_volunteer(w.ctx, w.group.id, ana.id);
+  CHECK_FALSE(owners.find(key_of(new_token), 10));
+  CHECK_FALSE(store::find_volunteer_feed(w.db, new_token));
+
+  // At most max_entries, the least recently used out first.
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 5; ++i) {
+    auto v = w.add_volunteer("V" + std::to_string(i));
+    tokens.push_back(store::rotate_feed_token(w.ctx, w.group.id, v.id));
+  }
+  for (int i = 0; i < 3; ++i) remember(tokens[static_cast<std::size_t>(i)], 0);
+  CHECK(owners.find(key_of(tokens[0]), 1));  // now the most recent
+  remember(tokens[3], 0);
+  remember(tokens[4], 0);
+  CHECK(owners.size() == 3);
+  CHECK(owners.find(key_of(tokens[0]), 1));
+  CHECK_FALSE(owners.find(key_of(tokens[1]), 1));
+  CHECK_FALSE(owners.find(key_of(tokens[2]), 1));
+  CHECK(owners.find(key_of(tokens[4]), 1));
+}
+
+TEST_CASE("a response body can send shared bytes without copying them, and a string replaces them") {
+  auto bytes = std::make_shared<const std::string>("BEGIN:VCALENDAR");
+  http::Response res{boost::beast::http::status::ok, 11};
+  res.body().share(bytes);
+  CHECK(res.body().bytes().data() == bytes->data());
+  CHECK(http::ResponseBody::size(res.body()) == bytes->size());
+  CHECK(bytes.use_count() == 2);
+  res.body() = std::string("{}");
+  CHECK(res.body().bytes() == "{}");
+  CHECK(bytes.use_count() == 1);
 }
 
 TEST_CASE("HTTP dates and entity tags are read as RFC 9110 says") {

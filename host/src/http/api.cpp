@@ -174,7 +174,8 @@ Api::Api(const config::Config& config, store::Writer& writer, store::ReadPool& r
       metrics_(std::make_unique<Metrics>()),
       login_limiter_(std::make_unique<LoginLimiter>()),
       public_signup_limit_(std::make_unique<AddressRateLimit>(config.server.public_signups_per_minute)),
-      feed_cache_(std::make_unique<FeedCache>()) {
+      feed_cache_(std::make_unique<FeedCache>()),
+      feed_owners_(std::make_unique<FeedOwners>()) {
   add_system_routes(*this);
   add_account_routes(*this);
   add_volunteer_routes(*this);
@@ -319,13 +320,14 @@ std::optional<Principal> Api::authenticate(const Request& request, store::Databa
   return std::nullopt;
 }
 
-void Api::finish(const Request& request, const std::string& route, Clock::time_point start, Response&& response,
+void Api::finish(const Request& request, std::string_view route, Clock::time_point start, Response&& response,
                  const Reply& reply) {
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   int status = static_cast<int>(response.result_int());
-  metrics_->request(std::string(request.method_string()), route, status, seconds);
+  std::string_view method = sv(request.method_string());
+  metrics_->request(method, route, status, seconds);
   // The route pattern, never the path (ids), the query, a token or a body.
-  spdlog::info("{} {} {} {:.1f}ms", std::string(request.method_string()), route, status, seconds * 1000);
+  spdlog::info("{} {} {} {:.1f}ms", method, route, status, seconds * 1000);
   reply(std::move(response));
 }
 

@@ -38,6 +38,7 @@ namespace turnout::http {
 
 class Metrics;
 class FeedCache;
+class FeedOwners;
 class LoginLimiter;
 class AddressRateLimit;
 
@@ -141,7 +142,7 @@ class Api {
                            std::chrono::steady_clock::time_point start);
   // Serves GET/HEAD /feeds/...; false when the path is not a feed's.
   bool handle_feed(const Request& request, const Reply& reply, std::chrono::steady_clock::time_point start);
-  void finish(const Request& request, const std::string& route, std::chrono::steady_clock::time_point start,
+  void finish(const Request& request, std::string_view route, std::chrono::steady_clock::time_point start,
               Response&& response, const Reply& reply);
 
   const config::Config& config_;
@@ -157,6 +158,7 @@ class Api {
   plugins::Digests* digests_ = nullptr;
   plugins::Calendars* calendars_ = nullptr;
   std::unique_ptr<FeedCache> feed_cache_;
+  std::unique_ptr<FeedOwners> feed_owners_;
 };
 
 // Route tables, one per concern (api_*.cpp).

@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <boost/beast/http.hpp>
+#include <cstring>
 #include <ctime>
 
 #include "http/api.hpp"
 #include "http/paging.hpp"
 #include "plugins/calendars.hpp"
+#include "security/secrets.hpp"
 #include "store/feeds.hpp"
 #include "store/read_pool.hpp"
 
@@ -58,6 +60,41 @@ std::size_t FeedCache::bytes() const {
 }
 
 std::size_t FeedCache::size() const {
+  std::lock_guard lock(mutex_);
+  return index_.size();
+}
+
+// ---- who a link opens ------------------------------------------------------
+
+std::optional<FeedOwners::Found> FeedOwners::find(const Key& key, std::int64_t now) {
+  std::lock_guard lock(mutex_);
+  auto it = index_.find(key);
+  if (it == index_.end()) return std::nullopt;
+  const Entry& e = *it->second;
+  const std::uint64_t generation = store::group_generation(e.owner.group_id);
+  if (generation != e.generation || now >= e.expires_at) {
+    erase_locked(it->second);
+    return std::nullopt;
+  }
+  lru_.splice(lru_.begin(), lru_, it->second);  // no allocation
+  return Found{e.owner, generation};
+}
+
+void FeedOwners::put(const Key& key, store::FeedOwner owner, std::uint64_t generation, std::int64_t now) {
+  if (max_entries_ == 0) return;
+  std::lock_guard lock(mutex_);
+  if (auto it = index_.find(key); it != index_.end()) erase_locked(it->second);
+  lru_.push_front(Entry{key, owner, generation, now + max_age_seconds_});
+  index_.emplace(key, lru_.begin());
+  while (index_.size() > max_entries_) erase_locked(std::prev(lru_.end()));
+}
+
+void FeedOwners::erase_locked(List::iterator it) {
+  index_.erase(it->key);
+  lru_.erase(it);
+}
+
+std::size_t FeedOwners::size() const {
   std::lock_guard lock(mutex_);
   return index_.size();
 }
@@ -180,7 +217,7 @@ bool Api::handle_feed(const Request& request, const Reply& reply, Clock::time_po
   if (request.method() != bh::verb::get && request.method() != bh::verb::head) return false;  // the router's 405
   auto parsed = parse_feed_path(target.substr(0, target.find('?')));
   if (!parsed) return false;  // the router's 404
-  const std::string route_name = parsed->route_name;
+  const std::string_view route_name = parsed->route_name;
   auto fail = [&](bh::status status, std::string_view code, std::string_view message) {
     Response res = render_error(request, status, code, message);
     res.set("Referrer-Policy", "no-referrer");
@@ -194,30 +231,62 @@ bool Api::handle_feed(const Request& request, const Reply& reply, Clock::time_po
   // Unknown, replaced and malformed tokens, and bodies that are not public,
   // all get this same answer.
   auto none = [&] { return fail(bh::status::not_found, "not_found", "no such calendar"); };
-  std::optional<store::FeedOwner> owner;
-  try {
-    store::Database& db = reads_.local();
-    switch (parsed->kind) {
-      case plugin::FeedKind::volunteer:
-        if (plausible_token(parsed->key, "fd_")) owner = store::find_volunteer_feed(db, parsed->key);
-        break;
-      case plugin::FeedKind::group:
-        if (plausible_token(parsed->key, "gf_")) owner = store::find_group_feed(db, parsed->key);
-        break;
-      case plugin::FeedKind::body:
-        if (auto id = parse_id(parsed->key)) owner = store::find_public_body_feed(db, *id);
-        break;
+  FeedOwners::Key key{parsed->kind, {}};
+  switch (parsed->kind) {
+    case plugin::FeedKind::volunteer:
+    case plugin::FeedKind::group:
+      if (!plausible_token(parsed->key, parsed->kind == plugin::FeedKind::volunteer ? "fd_" : "gf_")) return none();
+      security::hash_token(parsed->key, key.bytes);
+      break;
+    case plugin::FeedKind::body: {
+      auto id = parse_id(parsed->key);
+      if (!id) return none();
+      std::memcpy(key.bytes.data(), &*id, sizeof *id);
+      break;
     }
-  } catch (const std::exception& e) {
-    spdlog::error("GET {}: {}", route_name, e.what());
-    return fail(bh::status::internal_server_error, "internal", "something went wrong on our side");
+  }
+  const std::int64_t now = clock_.now().time_since_epoch().count();
+  std::optional<store::FeedOwner> owner;
+  // The generation of the owner's group, read before whatever is rendered
+  // or remembered from the data: a write that commits meanwhile leaves it
+  // stale at once.
+  std::uint64_t generation = 0;
+  if (auto found = feed_owners_->find(key, now)) {
+    owner = found->owner;
+    generation = found->generation;
+  } else {
+    auto lookup = [&](store::Database& db) -> std::optional<store::FeedOwner> {
+      switch (parsed->kind) {
+        case plugin::FeedKind::volunteer: return store::find_volunteer_feed_by_hash(db, key.bytes);
+        case plugin::FeedKind::group: return store::find_group_feed_by_hash(db, key.bytes);
+        case plugin::FeedKind::body: {
+          std::int64_t id;
+          std::memcpy(&id, key.bytes.data(), sizeof id);
+          return store::find_public_body_feed(db, id);
+        }
+      }
+      return std::nullopt;
+    };
+    try {
+      store::Database& db = reads_.local();
+      // The group is known only after a first look; its generation is read
+      // after that, and a second look (which sees every commit whose bump
+      // came before the read) is what is remembered under it.
+      owner = lookup(db);
+      if (owner) {
+        generation = store::group_generation(owner->group_id);
+        auto again = lookup(db);
+        if (again && again->group_id == owner->group_id && again->id == owner->id)
+          feed_owners_->put(key, *again, generation, now);
+        owner = again;
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("GET {}: {}", route_name, e.what());
+      return fail(bh::status::internal_server_error, "internal", "something went wrong on our side");
+    }
   }
   if (!owner) return none();
 
-  const std::int64_t now = clock_.now().time_since_epoch().count();
-  // Read the generation before the data: a write that commits while this
-  // renders leaves the entry stale at once.
-  const std::uint64_t generation = store::group_generation(owner->group_id);
   auto feed = feed_cache_->find(parsed->kind, owner->id, generation, now);
   if (!feed) {
     plugin::Feed rendered;
@@ -243,31 +312,33 @@ bool Api::handle_feed(const Request& request, const Reply& reply, Clock::time_po
   }
 
   // If-None-Match wins over If-Modified-Since; a date that does not parse
-  // is ignored (200), as RFC 9110 says.
+  // is ignored (200), as RFC 9110 says. A client sends back the very
+  // Last-Modified it was given: that compares without parsing.
   bool not_modified = false;
   if (auto inm = sv(request[bh::field::if_none_match]); !inm.empty()) {
     not_modified = etag_matches(inm, feed->etag);
   } else if (auto ims = sv(request[bh::field::if_modified_since]); !ims.empty()) {
-    if (auto since = parse_http_date(ims)) not_modified = feed->last_modified_at <= *since;
+    if (ims == feed->last_modified) not_modified = true;
+    else if (auto since = parse_http_date(ims)) not_modified = feed->last_modified_at <= *since;
   }
 
-  Response res{not_modified ? bh::status::not_modified : bh::status::ok, request.version()};
-  res.keep_alive(request.keep_alive());
-  res.set(bh::field::content_type, "text/calendar; charset=utf-8");
-  res.set(bh::field::etag, feed->etag);
-  res.set(bh::field::last_modified, feed->last_modified);
+  // The header values are the cache entry's, made once when it rendered.
   // A person's own schedule: no shared cache keeps it, and a link from a
   // calendar app never carries the feed's URL onward.
+  Response res{not_modified ? bh::status::not_modified : bh::status::ok, request.version()};
+  res.keep_alive(request.keep_alive());
+  res.set(bh::field::etag, feed->etag);
+  res.set(bh::field::last_modified, feed->last_modified);
   res.set(bh::field::cache_control, "private, no-cache");
   res.set("Referrer-Policy", "no-referrer");
-  res.set("X-Content-Type-Options", "nosniff");
   if (!not_modified) {
-    if (request.method() == bh::verb::head) {
-      res.content_length(feed->body.size());
-    } else {
-      res.body() = feed->body;
-      res.prepare_payload();
-    }
+    // A 304 carries no body, so neither the type nor nosniff (RFC 9110
+    // 15.4.5 asks for the validators and Cache-Control only).
+    res.set(bh::field::content_type, "text/calendar; charset=utf-8");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.content_length(feed->body.size());
+    // The cached bytes themselves, kept alive by the response: no copy.
+    if (request.method() != bh::verb::head) res.body().share(std::shared_ptr<const std::string>(feed, &feed->body));
   }
   finish(request, route_name, start, std::move(res), reply);
   return true;

@@ -11,10 +11,16 @@ void Metrics::Histogram::observe(double v) {
   sum += v;
 }
 
-void Metrics::request(const std::string& method, const std::string& route, int status, double seconds) {
+void Metrics::request(std::string_view method, std::string_view route, int status, double seconds) {
+  // Heterogeneous lookups first: a hit allocates nothing.
+  auto find_or_add = [](auto& map, std::string_view key) -> auto& {
+    auto it = map.find(key);
+    if (it == map.end()) it = map.emplace(std::string(key), typename std::decay_t<decltype(map)>::mapped_type{}).first;
+    return it->second;
+  };
   std::lock_guard lock(mutex_);
-  ++requests_[{method, route}][status];
-  latency_[route].observe(seconds);
+  ++find_or_add(find_or_add(requests_, method), route)[status];
+  find_or_add(latency_, route).observe(seconds);
 }
 
 void Metrics::write_committed(double seconds) {
@@ -37,10 +43,11 @@ std::string Metrics::render(const std::string& extra) const {
   std::string out;
   out += "# HELP turnout_http_requests_total HTTP requests by method, route and status.\n";
   out += "# TYPE turnout_http_requests_total counter\n";
-  for (const auto& [key, statuses] : requests_)
-    for (const auto& [status, n] : statuses)
-      out += fmt::format("turnout_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}\n", key.first,
-                         key.second, status, n);
+  for (const auto& [method, routes] : requests_)
+    for (const auto& [route, statuses] : routes)
+      for (const auto& [status, n] : statuses)
+        out += fmt::format("turnout_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}\n", method,
+                           route, status, n);
   out += "# HELP turnout_http_request_duration_seconds Time to answer, by route.\n";
   out += "# TYPE turnout_http_request_duration_seconds histogram\n";
   for (const auto& [route, h] : latency_)

@@ -7,13 +7,15 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace turnout::http {
 
 class Metrics {
  public:
-  void request(const std::string& method, const std::string& route, int status, double seconds);
+  // No allocation once the (method, route) pair has been seen.
+  void request(std::string_view method, std::string_view route, int status, double seconds);
   void write_committed(double seconds);
   // extra: lines appended as they are (gauges read at scrape time).
   std::string render(const std::string& extra) const;
@@ -31,8 +33,9 @@ class Metrics {
                                const Histogram& h);
 
   mutable std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>, std::map<int, std::uint64_t>> requests_;  // (method, route) -> status -> n
-  std::map<std::string, Histogram> latency_;                                              // route -> seconds
+  // method -> route -> status -> n
+  std::map<std::string, std::map<std::string, std::map<int, std::uint64_t>, std::less<>>, std::less<>> requests_;
+  std::map<std::string, Histogram, std::less<>> latency_;  // route -> seconds
   Histogram writes_;
 };
 

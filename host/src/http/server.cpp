@@ -66,6 +66,10 @@ class Session : public std::enable_shared_from_this<Session> {
   ~Session() { connections_.fetch_sub(1); }
 
   void start() {
+    // The peer is the connection's: asked once, not per request.
+    beast::error_code ignored;
+    auto endpoint = stream_.socket().remote_endpoint(ignored);
+    if (!ignored) peer_.address = endpoint.address().to_string();
     asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read, shared_from_this()));
   }
 
@@ -91,10 +95,6 @@ class Session : public std::enable_shared_from_this<Session> {
     Request req = parser_->release();
     in_flight_.fetch_add(1);  // until its answer is written
     answering_ = true;
-    Peer peer;
-    beast::error_code ignored;
-    auto endpoint = stream_.socket().remote_endpoint(ignored);
-    if (!ignored) peer.address = endpoint.address().to_string();
     // No deadline while the answer is being worked out (a batch commit may
     // take a moment); the write sets its own.
     stream_.expires_never();
@@ -105,7 +105,7 @@ class Session : public std::enable_shared_from_this<Session> {
                      [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
     };
     try {
-      handler_(std::move(req), peer, std::move(reply));
+      handler_(std::move(req), peer_, std::move(reply));
     } catch (const std::exception& e) {
       spdlog::error("request handler failed: {}", e.what());
       Request stub;
@@ -151,6 +151,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<int>& connections_;
   std::atomic<int>& in_flight_;
   bool answering_ = false;  // a request of ours counts in in_flight_
+  Peer peer_;
 };
 
 }  // namespace
@@ -162,12 +163,32 @@ struct Server::Impl {
   Handler handler;
   std::atomic<int> connections{0};
   std::atomic<int> in_flight{0};  // requests read and not yet answered
+  // One context per further thread, each run by its thread alone, and
+  // connections dealt out among ioc and these in turn (as nginx deals them
+  // to its workers): a connection's reads and writes stay on one thread,
+  // with no hand-over between threads on every readiness event. Declared
+  // before ioc: a pending accept in ioc's queue holds a socket of one of
+  // these, so they must outlive it.
+  std::vector<std::unique_ptr<asio::io_context>> workers;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> worker_guards;
   asio::io_context ioc;
+  std::size_t next_context = 0;  // the acceptor's strand only
   tcp::acceptor acceptor{asio::make_strand(ioc)};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
 
+  asio::io_context& next_connection_context() {
+    std::size_t i = next_context++ % (workers.size() + 1);
+    return i == 0 ? ioc : *workers[i - 1];
+  }
+
+  void stop_contexts() {
+    worker_guards.clear();
+    for (auto& w : workers) w->stop();
+    ioc.stop();
+  }
+
   void accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    acceptor.async_accept(asio::make_strand(next_connection_context()), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
         if (connections.fetch_add(1) >= options.max_connections) {
@@ -197,7 +218,7 @@ struct Server::Impl {
   }
 
   void wait_for_answers() {
-    if (in_flight.load() == 0 || std::chrono::steady_clock::now() >= stop_deadline) return ioc.stop();
+    if (in_flight.load() == 0 || std::chrono::steady_clock::now() >= stop_deadline) return stop_contexts();
     grace.expires_after(std::chrono::milliseconds(20));
     grace.async_wait([this](beast::error_code) { wait_for_answers(); });
   }
@@ -228,10 +249,14 @@ void Server::run() {
     spdlog::info("stopping: no new connections, finishing requests in flight");
     impl_->begin_stop();
   });
-  impl_->accept();
   int threads = impl_->options.threads > 0 ? impl_->options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 1; i < threads; ++i) {
+    impl_->workers.push_back(std::make_unique<asio::io_context>(1));
+    impl_->worker_guards.push_back(asio::make_work_guard(*impl_->workers.back()));
+  }
+  impl_->accept();
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& worker : impl_->workers) pool.emplace_back([&ctx = *worker] { ctx.run(); });
   impl_->ioc.run();
   for (auto& t : pool) t.join();
 }

@@ -1,10 +1,12 @@
 // The daemon's HTTP server: Boost.Beast, after Beast's advanced server. A
 // strand per connection, a fresh parser per request with body and header
 // limits, a deadline on every read, a cap on connections, keep-alive, and a
-// graceful stop (finish what is in flight, then close).
+// graceful stop (finish what is in flight, then close). Each thread runs an
+// io_context of its own; connections are dealt out among them in turn.
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -13,7 +15,68 @@ namespace turnout::http {
 
 namespace beast_http = boost::beast::http;
 using Request = beast_http::request<beast_http::string_body>;
-using Response = beast_http::response<beast_http::string_body>;
+// A response body: a string of its own, like beast's string_body, or
+// bytes shared with whoever else holds them (a cached calendar feed), sent
+// without a copy and kept alive by the response until it is written.
+struct ResponseBody {
+  class value_type : public std::string {
+   public:
+    using std::string::string;
+    value_type() = default;
+    value_type(const std::string& s) : std::string(s) {}
+    value_type(std::string&& s) noexcept : std::string(std::move(s)) {}
+    value_type& operator=(const std::string& s) {
+      std::string::operator=(s);
+      shared_.reset();
+      return *this;
+    }
+    value_type& operator=(std::string&& s) noexcept {
+      std::string::operator=(std::move(s));
+      shared_.reset();
+      return *this;
+    }
+    value_type& operator=(const char* s) {
+      std::string::operator=(s);
+      shared_.reset();
+      return *this;
+    }
+    void clear() noexcept {
+      std::string::clear();
+      shared_.reset();
+    }
+    // Sends these bytes instead of the string's own (which stay empty).
+    void share(std::shared_ptr<const std::string> bytes) noexcept {
+      std::string::clear();
+      shared_ = std::move(bytes);
+    }
+    // What goes on the wire.
+    std::string_view bytes() const noexcept {
+      return shared_ ? std::string_view(*shared_) : std::string_view(*this);
+    }
+
+   private:
+    std::shared_ptr<const std::string> shared_;
+  };
+
+  static std::uint64_t size(const value_type& body) noexcept { return body.bytes().size(); }
+
+  class writer {
+   public:
+    using const_buffers_type = boost::asio::const_buffer;
+    template <bool isRequest, class Fields>
+    writer(const beast_http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
+    void init(boost::beast::error_code& ec) { ec = {}; }
+    boost::optional<std::pair<const_buffers_type, bool>> get(boost::beast::error_code& ec) {
+      ec = {};
+      auto bytes = body_.bytes();
+      return {{const_buffers_type(bytes.data(), bytes.size()), false}};
+    }
+
+   private:
+    const value_type& body_;
+  };
+};
+using Response = beast_http::response<ResponseBody>;
 // Sends the answer; call it exactly once, from any thread. The connection
 // reads its next request only after the answer is written, so each
 // connection has at most one request in flight (a bounded pipeline).

@@ -25,6 +25,12 @@ std::string hash_token(std::string_view token) {
   return std::string(reinterpret_cast<const char*>(out), sizeof out);
 }
 
+void hash_token(std::string_view token, std::span<unsigned char, kTokenHashBytes> out) {
+  static_assert(kTokenHashBytes == crypto_generichash_BYTES);
+  crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(token.data()), token.size(),
+                     nullptr, 0);
+}
+
 std::string hash_password(std::string_view password) {
   char out[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,

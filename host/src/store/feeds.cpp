@@ -45,15 +45,21 @@ std::string rotate_group_feed_token(const Context& ctx, domain::Id group_id) {
 }
 
 std::optional<FeedOwner> find_volunteer_feed(Database& db, std::string_view token) {
-  std::string hash = security::hash_token(token);
-  auto q = db.query("SELECT group_id, id FROM volunteer WHERE feed_token_hash = ?", as_blob(hash));
+  return find_volunteer_feed_by_hash(db, as_blob(security::hash_token(token)));
+}
+
+std::optional<FeedOwner> find_group_feed(Database& db, std::string_view token) {
+  return find_group_feed_by_hash(db, as_blob(security::hash_token(token)));
+}
+
+std::optional<FeedOwner> find_volunteer_feed_by_hash(Database& db, std::span<const unsigned char> hash) {
+  auto q = db.query("SELECT group_id, id FROM volunteer WHERE feed_token_hash = ?", Blob(hash));
   if (!q.step()) return std::nullopt;
   return FeedOwner{q.int64(0), q.int64(1)};
 }
 
-std::optional<FeedOwner> find_group_feed(Database& db, std::string_view token) {
-  std::string hash = security::hash_token(token);
-  auto q = db.query("SELECT id FROM \"group\" WHERE feed_token_hash = ?", as_blob(hash));
+std::optional<FeedOwner> find_group_feed_by_hash(Database& db, std::span<const unsigned char> hash) {
+  auto q = db.query("SELECT id FROM \"group\" WHERE feed_token_hash = ?", Blob(hash));
   if (!q.step()) return std::nullopt;
   return FeedOwner{q.int64(0), q.int64(0)};
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,10 @@ struct FeedOwner {
 // Whose feed the token opens; nothing for an unknown or replaced token.
 std::optional<FeedOwner> find_volunteer_feed(Database& db, std::string_view token);
 std::optional<FeedOwner> find_group_feed(Database& db, std::string_view token);
+// The same by the token's hash (security::hash_token), for callers that
+// already hashed it.
+std::optional<FeedOwner> find_volunteer_feed_by_hash(Database& db, std::span<const unsigned char> hash);
+std::optional<FeedOwner> find_group_feed_by_hash(Database& db, std::span<const unsigned char> hash);
 // The body, when its group made its feed public.
 std::optional<FeedOwner> find_public_body_feed(Database& db, domain::Id body_id);
 
