@@ -1,5 +1,7 @@
 #include "store/delivery.hpp"
 
+#include <malloc.h>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -358,7 +360,17 @@ PlanResult plan_messages(const Context& ctx, const PlanScope& scope) {
     }
     ~BigCache() {
       try {
-        if (before) db.exec(fmt::format("PRAGMA cache_size = {}", *before));
+        if (!before) return;
+        db.exec(fmt::format("PRAGMA cache_size = {}", *before));
+        // A smaller limit does not give back the pages held: once the pass
+        // is on disk, hand them back, so the daemon at rest stays small.
+        db.after_commit([&d = db] {
+          try {
+            d.exec("PRAGMA shrink_memory");
+            ::malloc_trim(0);  // and the allocator gives the freed pages to the system
+          } catch (...) {
+          }
+        });
       } catch (...) {
       }
     }
