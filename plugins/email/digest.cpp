@@ -376,8 +376,71 @@ Mail intent_mail(const Templates& t, const TimeFormat& fmt, const sdk::MessageIn
   }
   if (in.kind == K::coordinator_notice) d.set(in.notice == "declined" ? "declined" : "interpreter", true);
   Mail m = render_mail(t, in.group.slug, lang, kind_name(in.kind), d);
+  if (!in.template_override.empty()) {
+    // Parsed afresh: the render cache keys on a template's address, which a
+    // group's text (a copy per message) does not keep.
+    mustache own(in.template_override);
+    own.set_custom_escape([](const std::string& s) { return s; });
+    std::string text = own.is_valid() ? own.render(d) : std::string();
+    if (!own.is_valid()) throw MailError("the group's template: " + own.error_message());
+    m.text = std::move(text);
+    m.html = html_page(lang, m.subject, text_as_html(m.text));
+  }
   if (in.volunteer && !in.volunteer->email.empty()) m.to = {in.volunteer->name, in.volunteer->email};
   return m;
+}
+
+namespace {
+const sdk::MessageKind kNoticeKinds[] = {sdk::MessageKind::reminder,          sdk::MessageKind::confirmation_request,
+                                         sdk::MessageKind::meeting_cancelled, sdk::MessageKind::meeting_moved,
+                                         sdk::MessageKind::deadline,          sdk::MessageKind::coordinator_notice};
+}  // namespace
+
+std::vector<sdk::ChannelTemplate> group_templates(const Templates& t) {
+  std::vector<sdk::ChannelTemplate> out;
+  for (auto kind : kNoticeKinds)
+    for (const char* lang : {"en", "es"}) out.push_back({kind, lang, t.get("", lang, kind_name(kind), "txt")});
+  return out;
+}
+
+const std::vector<std::string>& group_template_variables() {
+  static const std::vector<std::string> kNames = {
+      "name",     "group",    "title",   "body",     "when",           "short_when",    "where",
+      "role",     "item",     "minutes", "order",    "free",           "capacity",      "status",
+      "deadlines", "label",   "cancelled", "app_url", "calendar_url",  "unsubscribe_url", "deadline_label",
+      "deadline_when", "deadline_short", "declined", "interpreter"};
+  return kNames;
+}
+
+std::string text_as_html(const std::string& text) {
+  auto escape = [](std::string_view s) { return kainjow::mustache::html_escape<std::string>(std::string(s)); };
+  std::string out = "<p style=\"margin:0 0 16px\">";
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text.compare(i, 8, "https://") == 0 || text.compare(i, 7, "http://") == 0) {
+      auto end = text.find_first_of(" \t\r\n<>\"", i);
+      if (end == std::string::npos) end = text.size();
+      // A sentence's closing punctuation is not part of the link.
+      while (end > i && std::string_view(".,;:)!?").find(text[end - 1]) != std::string_view::npos) --end;
+      auto url = escape(std::string_view(text).substr(i, end - i));
+      out += "<a href=\"" + url + "\" style=\"color:#0b5cad\">" + url + "</a>";
+      i = end;
+    } else if (text[i] == '\n') {
+      std::size_t j = i;
+      while (j < text.size() && (text[j] == '\n' || text[j] == '\r')) ++j;
+      bool paragraph = std::count(text.begin() + static_cast<long>(i), text.begin() + static_cast<long>(j), '\n') > 1;
+      if (j == text.size()) break;
+      out += paragraph ? "</p>\n<p style=\"margin:0 0 16px\">" : "<br>\n";
+      i = j;
+    } else {
+      auto end = text.find_first_of("\nh", i + 1);
+      if (end == std::string::npos) end = text.size();
+      out += escape(std::string_view(text).substr(i, end - i));
+      i = end;
+    }
+  }
+  out += "</p>";
+  return out;
 }
 
 }  // namespace turnout::email

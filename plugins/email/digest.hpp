@@ -85,8 +85,22 @@ Mail notice(const Templates& t, const TimeFormat& fmt, const std::string& kind, 
 // kind email does not carry (answers to a text: help, opt_out_confirmation,
 // ...) throws MailError. `to`, when the intent names no volunteer, is left
 // empty: the sender adds it.
+//
+// A group's own template (intent.template_override, set in the UI) replaces
+// the text part; the HTML part is that text, escaped, in the same layout,
+// its links made clickable. The subject stays the plugin's.
 Mail intent_mail(const Templates& t, const TimeFormat& fmt, const sdk::MessageIntent& intent, const Links& links,
                  std::int64_t now);
+
+// What a group may word for itself (ChannelSpec::templates): the text part
+// of each kind intent_mail() sends, in English and Spanish, as `t` has it.
+std::vector<sdk::ChannelTemplate> group_templates(const Templates& t);
+// The names intent_mail() fills in, for those templates.
+const std::vector<std::string>& group_template_variables();
+
+// Plain text as the HTML part's content: escaped, a paragraph per blank
+// line, line breaks kept, http(s) links made clickable.
+std::string text_as_html(const std::string& text);
 std::string kind_name(sdk::MessageKind kind);
 
 }  // namespace turnout::email

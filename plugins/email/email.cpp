@@ -189,6 +189,8 @@ class Email final : public Plugin {
     spec.name = "email";
     spec.quiet_hours = false;  // mail waits in the inbox; it wakes nobody
     spec.render = [this](const MessageIntent& in) { return render(in); };
+    spec.templates = mail::group_templates(*templates_);
+    spec.template_variables = mail::group_template_variables();
     spec.send = [this](const ChannelMessage& m) { return send(m); };
     spec.reconcile = [this](const ChannelMessage& m) { return reconcile(m); };
     channel_ = host.add_channel(std::move(spec));

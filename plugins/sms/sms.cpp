@@ -125,6 +125,25 @@ std::string kind_name(MessageKind k) {
   return "reminder";
 }
 
+// What a group may word for itself: every kind but the short forms, in
+// both languages, with the names render_as() sets.
+std::vector<ChannelTemplate> group_templates() {
+  static const MessageKind kKinds[] = {
+      MessageKind::reminder,      MessageKind::confirmation_request, MessageKind::meeting_cancelled,
+      MessageKind::meeting_moved, MessageKind::deadline,             MessageKind::opt_out_confirmation,
+      MessageKind::opt_in_confirmation, MessageKind::help,           MessageKind::reply_received,
+      MessageKind::coordinator_notice};
+  std::vector<ChannelTemplate> out;
+  for (auto kind : kKinds)
+    for (const char* lang : {"en", "es"})
+      if (auto it = templates().find({kind_name(kind), lang}); it != templates().end())
+        out.push_back({kind, lang, it->second});
+  return out;
+}
+const std::vector<std::string> kTemplateVariables = {
+    "group", "name",  "what",    "body",  "where",         "when",          "previous_when", "role",    "item",
+    "order", "minutes", "join_url", "deadline_what", "deadline_when", "notice", "replies", "confirmed", "declined"};
+
 // "2026-03-10T18:00:00-07:00" as people read it: "Tue Mar 10, 6:00 PM" or
 // "10/3, 18:00" (numbers need no accents).
 std::string friendly_time(const std::string& rfc3339, bool spanish) {
@@ -399,6 +418,8 @@ class Sms final : public Plugin {
     spec.quiet_hours = true;
     spec.max_attempts = 8;
     spec.render = [](const MessageIntent& in) { return render(in); };
+    spec.templates = group_templates();
+    spec.template_variables = kTemplateVariables;
     spec.send = [this](const ChannelMessage& m) { return send(m); };
     spec.reconcile = [this](const ChannelMessage& m) {
       // Files tell exactly; a gateway may or may not have taken it.

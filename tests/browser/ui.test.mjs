@@ -376,10 +376,34 @@ try {
   await coord.getByRole('link', { name: 'Settings' }).click();
   await coord.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
   await coord.getByLabel('Hours before each meeting').fill('48, 3');
-  await coord.getByRole('button', { name: 'Save' }).click();
+  await coord.getByRole('button', { name: 'Save', exact: true }).click();
   await flashSays(coord, 'Saved.');
   assert.equal(await coord.getByLabel('Hours before each meeting').inputValue(), '48, 3');
   await checkPage(coord, 'settings');
+  // The group words the Spanish text reminder its own way: a typo is named
+  // before anything is sent and the text typed survives; then it is saved,
+  // and the plugin's wording can come back.
+  await coord.locator('#template-choice').selectOption('sms/reminder/es');
+  await coord.waitForFunction(() => location.hash.includes('template=sms/reminder/es'));
+  const words = coord.getByLabel('Text', { exact: true });
+  await coord.getByText("This is Turnout's own wording.").waitFor();
+  assert.match(await words.inputValue(), /recordatorio/);
+  await words.fill('{{group}}: {{nmae}}, nos vemos el {{when}}.');
+  await coord.getByRole('button', { name: 'Save wording' }).click();
+  await flashSays(coord, 'cannot fill in {{nmae}}');
+  assert.equal(await words.inputValue(), '{{group}}: {{nmae}}, nos vemos el {{when}}.');
+  await words.fill('{{group}}: {{name}}, nos vemos el {{when}}.');
+  await coord.getByRole('button', { name: 'Save wording' }).click();
+  await flashSays(coord, 'Saved. The next message uses it.');
+  await coord.getByText("This is your group's wording").waitFor();
+  assert.equal(await words.inputValue(), '{{group}}: {{name}}, nos vemos el {{when}}.');
+  const saved = await call('GET', '/api/v1/message-templates');
+  assert.equal(saved.items.find((e) => e.channel === 'sms' && e.kind === 'reminder' && e.language === 'es').body,
+               '{{group}}: {{name}}, nos vemos el {{when}}.');
+  await checkPage(coord, 'settings-templates');
+  await coord.getByRole('button', { name: "Use Turnout's wording again" }).click();
+  await flashSays(coord, "Back to Turnout's wording.");
+  assert.match(await words.inputValue(), /recordatorio/);
   // The coordinator's app in Spanish too.
   await coord.getByRole('button', { name: 'Español' }).click();
   await coord.getByRole('heading', { name: 'Ajustes', level: 1 }).waitFor();

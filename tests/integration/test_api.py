@@ -93,6 +93,9 @@ ROUTES = [
     ("POST", "/api/v1/public/me/{token}/assignments/{id}/confirm", "open"),
     ("POST", "/api/v1/public/me/{token}/assignments/{id}/cancel", "open"),
     ("POST", "/api/v1/public/me/{token}/feed-token", "open"),
+    ("GET", "/api/v1/message-templates", "viewer"),
+    ("PUT", "/api/v1/message-templates/{channel}/{kind}/{language}", "coordinator"),
+    ("DELETE", "/api/v1/message-templates/{channel}/{kind}/{language}", "coordinator"),
     ("DELETE", "/api/v1/public/me/{token}", "open"),
     ("GET", "/feeds/volunteers/{token}.ics", "open"),
     ("GET", "/feeds/groups/{token}.ics", "open"),
@@ -775,7 +778,9 @@ class Isolation(DaemonTest):
                 if m == method and pattern_regex(pattern).match(path):
                     covered.add((m, pattern))
         # the public sign-up link is a capability meant to be shared: no group owns its caller
-        wanted = {(m, p) for m, p, access in ROUTES if "{" in p and access != "open"}
+        # (message templates are named by channel, kind and language, within
+        # the caller's own group: MessageTemplates below checks that)
+        wanted = {(m, p) for m, p, access in ROUTES if "{id}" in p and access != "open"}
         self.assertEqual(wanted - covered, set())
 
     def test_another_groups_coordinator_gets_404_on_every_route_with_an_id_and_changes_nothing(self):
@@ -2348,19 +2353,29 @@ class AfterTheWholeSuite(unittest.TestCase):
         self.assertEqual(missing, [])
 
 
+def start_with_plugin(cls, name, config=""):
+    """Starts the class's daemon with one bundled plugin (build/plugins/NAME.so);
+    DIR in `config` is the daemon's own folder."""
+    _started_classes.add(cls.__name__)
+    cls.d = Daemon(extra_config=config)
+    with open(cls.d.config) as f:
+        text = f.read().replace('"DIR/', f'"{cls.d.dir}/')
+    with open(cls.d.config, "w") as f:
+        f.write(text)
+    plugin = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(daemon.TURNOUTD))), "plugins", f"{name}.so")
+    os.makedirs(os.path.join(cls.d.dir, "plugins"), exist_ok=True)
+    shutil.copy(plugin, os.path.join(cls.d.dir, "plugins", f"{name}.so"))
+    cls.d.start()
+    cls._slugs = itertools.count(1)
+
+
 class CalendarFeeds(DaemonTest):
     """The /feeds/... routes with the bundled ical plugin; test_feeds.py
     checks what they serve in depth."""
 
     @classmethod
     def setUpClass(cls):
-        _started_classes.add(cls.__name__)
-        cls.d = Daemon()
-        plugin = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(daemon.TURNOUTD))), "plugins", "ical.so")
-        os.makedirs(os.path.join(cls.d.dir, "plugins"), exist_ok=True)
-        shutil.copy(plugin, os.path.join(cls.d.dir, "plugins", "ical.so"))
-        cls.d.start()
-        cls._slugs = itertools.count(1)
+        start_with_plugin(cls, "ical")
         cls.g = cls.make_group()
 
     def test_each_feed_answers_a_calendar_to_a_client_without_credentials(self):
@@ -2383,8 +2398,38 @@ class CalendarFeeds(DaemonTest):
             self.assertTrue(res.body.startswith(b"BEGIN:VCALENDAR\r\n"))
 
 
+class MessageTemplates(DaemonTest):
+    """/message-templates with the bundled sms plugin; test_delivery.py
+    checks the wording is used and every refusal."""
+
+    @classmethod
+    def setUpClass(cls):
+        start_with_plugin(cls, "sms", '[plugin.sms]\ntransport = "file"\ndir = "DIR/sms"\n')
+        cls.a = cls.make_group()
+        cls.b = cls.make_group("Other Coalition")
+
+    def mine(self, client, key):
+        res = client.get(f"{API}/message-templates")
+        self.assertStatus(res, 200)
+        return {(e["channel"], e["kind"], e["language"]): e for e in res.json["items"]}[key]
+
+    def test_a_group_words_a_message_for_itself_alone_and_goes_back(self):
+        path = f"{API}/message-templates/sms/reminder/es"
+        key = ("sms", "reminder", "es")
+        res = self.a.coord.put(path, {"body": "{{group}}: {{name}}, nos vemos {{when}} en {{where}}."})
+        self.assertStatus(res, 200)
+        self.assertEqual(res.json["body"], "{{group}}: {{name}}, nos vemos {{when}} en {{where}}.")
+        self.assertEqual(self.mine(self.a.viewer, key), res.json)
+        # The other group still has the plugin's wording, and cannot remove A's.
+        self.assertIsNone(self.mine(self.b.coord, key)["body"])
+        self.assertStatus(self.b.coord.delete(path), 204)
+        self.assertEqual(self.mine(self.a.coord, key)["body"], res.json["body"])
+        self.assertStatus(self.a.coord.delete(path), 204)
+        self.assertIsNone(self.mine(self.a.coord, key)["body"])
+
+
 SUITE_ORDER = [Resources, Isolation, Roles, Sessions, BadInput, Capacity, PublicSignup, VolunteerPages, SignupLinkAndQr,
-               SlotOrder, CsvOverTheApi, Durability, Server, Digests, CalendarFeeds,
+               SlotOrder, CsvOverTheApi, Durability, Server, Digests, CalendarFeeds, MessageTemplates,
                AfterTheWholeSuite]
 
 

@@ -299,6 +299,106 @@ class ReminderTests(Clocked, unittest.TestCase):
             self.assertNotIn(secret, log)
 
 
+class GroupTemplateTests(Clocked, unittest.TestCase):
+    """A group words its own messages (Settings > Message templates)."""
+
+    KINDS = ["reminder", "confirmation_request", "meeting_cancelled", "meeting_moved", "deadline",
+             "opt_out_confirmation", "opt_in_confirmation", "help", "reply_received", "coordinator_notice"]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.start_daemon("turnout-words-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+        cls.d.cleanup()
+
+    def path(self, channel, kind, language):
+        return f"{API}/message-templates/{channel}/{kind}/{language}"
+
+    def entries(self, client=None):
+        res = (client or self.c).get(f"{API}/message-templates")
+        self.assertEqual(res.status, 200, res)
+        return {(e["channel"], e["kind"], e["language"]): e for e in res.json["items"]}
+
+    def test_1_every_sms_message_is_offered_in_both_languages_and_each_default_can_be_saved_back(self):
+        entries = self.entries()
+        self.assertEqual(set(entries), {("sms", k, lang) for k in self.KINDS for lang in ("en", "es")})
+        for key, e in entries.items():
+            self.assertTrue(e["available"], e)
+            self.assertTrue(e["default"], e)
+            self.assertIsNone(e["body"])
+            self.assertIn("name", e["variables"])
+            res = self.c.put(self.path(*key), {"body": e["default"]})
+            self.assertEqual(res.status, 200, (key, res))
+            self.assertEqual(res.json["body"], e["default"])
+            self.assertTrue(res.json["updated_at"].endswith("Z"))
+        self.assertTrue(all(e["body"] == e["default"] for e in self.entries().values()))
+        for key in entries:
+            self.assertEqual(self.c.delete(self.path(*key)).status, 204)
+        self.assertTrue(all(e["body"] is None for e in self.entries().values()))
+        # A viewer reads them but cannot change them.
+        slug = self.d.sql('SELECT slug FROM "group"')[0][0]
+        _, viewer = self.d.user_with_token(f"viewer-{slug}@example.org", "viewer", slug)
+        v = self.d.client(viewer)
+        self.assertEqual(len(self.entries(v)), 20)
+        self.assertEqual(v.put(self.path("sms", "reminder", "en"), {"body": "Hi {{name}}"}).status, 403)
+        self.assertEqual(v.delete(self.path("sms", "reminder", "en")).status, 403)
+
+    def test_2_bad_wording_is_refused_with_the_reason_and_changes_nothing(self):
+        before = self.d.snapshot()
+        p = self.path("sms", "reminder", "es")
+        for body, words in [
+            ({"body": "Hola {{nmae}}"}, "{{nmae}} is not a name"),
+            ({"body": "{{#item}} sin cerrar"}, "not valid Mustache"),
+            ({"body": "{{> pie}}"}, "partials"),
+            ({"body": ""}, "empty"),
+            ({"body": "x" * 2001}, "at most 2000 characters"),
+            ({"body": "dos\r\nlineas"}, "only letters"),
+            ({"body": 5}, "must be a string"),
+            ({}, "send body"),
+            ({"body": "Hola", "extra": 1}, "extra"),
+        ]:
+            res = self.c.put(p, body)
+            self.assertEqual(res.status, 422, (body, res))
+            self.assertIn(words, res.json["error"]["message"] + res.json["error"].get("field", ""), res)
+        for path in [self.path("fax", "reminder", "es"), self.path("sms", "birthday", "es"),
+                     self.path("sms", "reminder", "fr"), self.path("sms", "reminder_short", "en")]:
+            self.assertEqual(self.c.put(path, {"body": "Hola"}).status, 404, path)
+            self.assertEqual(self.c.delete(path).status, 404, path)
+        self.assertEqual(self.c.put(p, "not json").status, 400)
+        self.assertEqual(self.d.snapshot(), before)
+
+    def test_3_the_next_message_uses_the_group_wording_and_deleting_it_goes_back(self):
+        own = "{{group}} pregunta: {{name}}, vienes a {{what}} el {{when}}? {{replies}}"
+        res = self.c.put(self.path("sms", "confirmation_request", "es"), {"body": own})
+        self.assertEqual(res.status, 200, res)
+        m = self.meeting("2026-03-20T18:00:00-07:00", "2026-03-20T20:00:00-07:00", title="Presupuesto")
+        s = self.slot(m["id"])
+        first = self.assign(s["id"], self.volunteer("Lupe", "+14155552701", "es")["id"])
+        ask = self.wait_for(self.message(kind="confirmation_request", assignment_id=first["id"], status="sent"),
+                            "the request in the group's wording")
+        self.assertEqual(ask["body"], "Valle Coalition pregunta: Lupe, vienes a Presupuesto el 20/3, 18:00? SI/NO/AYUDA/STOP")
+        # English speakers keep Turnout's wording: the group wrote only the Spanish one.
+        second = self.assign(s["id"], self.volunteer("Lee", "+14155552702", "en")["id"])
+        ask = self.wait_for(self.message(kind="confirmation_request", assignment_id=second["id"], status="sent"),
+                            "the English request")
+        self.assertNotIn("pregunta", ask["body"])
+        self.assertEqual(self.c.delete(self.path("sms", "confirmation_request", "es")).status, 204)
+        third = self.assign(s["id"], self.volunteer("Mía", "+14155552703", "es")["id"])
+        ask = self.wait_for(self.message(kind="confirmation_request", assignment_id=third["id"], status="sent"),
+                            "the request in Turnout's wording again")
+        self.assertNotIn("pregunta", ask["body"])
+        self.assertIn("Responde SI o NO", ask["body"])
+        # The audit log says who changed which message, never the text.
+        audit = self.c.get(f"{API}/audit?limit=500").json["items"]
+        rows = [a for a in audit if a["action"].startswith("message_template.")
+                and a["detail"].get("kind") == "confirmation_request" and a["detail"].get("language") == "es"]
+        self.assertEqual([a["action"] for a in rows][-2:], ["message_template.set", "message_template.removed"])
+        self.assertNotIn("pregunta", str(audit))
+
+
 class CrashTests(Clocked, unittest.TestCase):
     """kill -9 in the middle of a burst of 500 due messages."""
 

@@ -6,6 +6,7 @@
 
 #include "digest.hpp"
 #include "domain/local_time.hpp"
+#include "domain/templates.hpp"
 #include "support.hpp"
 
 using namespace turnout;
@@ -138,4 +139,50 @@ TEST_CASE("notices and the coordinators' digest, and a group's own templates win
 
   std::ofstream(dir / "valle" / "es" / "meeting_moved.txt.mustache") << "{{#unclosed}}";
   CHECK_THROWS_AS(Templates(dir.path()), MailError);
+}
+
+TEST_CASE("a group's own wording from the settings replaces a notice's text, and its HTML is that text escaped") {
+  Sample s;
+  Templates t;
+  sdk::MessageIntent in;
+  in.kind = sdk::MessageKind::reminder;
+  in.language = "es";
+  in.timezone = "America/Los_Angeles";
+  in.group = s.group;
+  in.volunteer = s.ana;
+  in.assignment = s.assignment;
+  in.meeting = s.meeting;
+  auto built_in = intent_mail(t, fmt_time, in, s.links, kTuesday9am - 86400);
+
+  in.template_override = "{{name}}: {{title}} {{#item}}({{item}}){{/item}} {{when}}\n\nCalendario: {{calendar_url}}.";
+  auto own = intent_mail(t, fmt_time, in, s.links, kTuesday9am - 86400);
+  CHECK(own.subject == built_in.subject);  // the subject stays the plugin's
+  CHECK(own.text ==
+        "Ana <b>María</b>: Sheriff & ICE <cooperation> (PH-2 Sheriff contract) martes, 10 de marzo de 2026, 9:00 (PDT)"
+        "\n\nCalendario: https://turnout.example.org/cal/x.");
+  CHECK(own.html.find("Ana &lt;b&gt;María&lt;/b&gt;: Sheriff &amp; ICE &lt;cooperation&gt;") != std::string::npos);
+  CHECK(own.html.find("<a href=\"https://turnout.example.org/cal/x\"") != std::string::npos);
+  CHECK(own.html.find("</p>\n<p") != std::string::npos);  // the blank line makes a paragraph
+  CHECK(own.html.find("<b>") == std::string::npos);
+  CHECK(own.to.address == "ana@example.net");
+
+  in.template_override = "{{#item}}";
+  CHECK_THROWS_AS(intent_mail(t, fmt_time, in, s.links, 0), MailError);
+}
+
+TEST_CASE("the email channel offers the text of each notice, in both languages, with the names it fills in") {
+  Templates t;
+  auto offered = group_templates(t);
+  CHECK(offered.size() == 12);
+  const auto& names = group_template_variables();
+  for (const auto& o : offered) {
+    CAPTURE(kind_name(o.kind), o.language);
+    CHECK(!o.text.empty());
+    CHECK((o.language == "en" || o.language == "es"));
+    CHECK(o.text == t.get("", o.language, kind_name(o.kind), "txt"));
+    CHECK_NOTHROW(domain::validate_message_template(o.text, names));  // a group may save it back as it is
+  }
+  CHECK(text_as_html("a <b> & c\nd\n\n\ne http://x.org/a?b=1&c=2, f") ==
+        "<p style=\"margin:0 0 16px\">a &lt;b&gt; &amp; c<br>\nd</p>\n<p style=\"margin:0 0 16px\">e <a "
+        "href=\"http://x.org/a?b=1&amp;c=2\" style=\"color:#0b5cad\">http://x.org/a?b=1&amp;c=2</a>, f</p>");
 }

@@ -49,7 +49,7 @@
 
 // Raised whenever anything below changes shape, so an old plugin is refused
 // by name instead of calling into a Host it does not know.
-#define TURNOUT_PLUGIN_API_VERSION 3
+#define TURNOUT_PLUGIN_API_VERSION 4
 
 namespace turnout::plugin {
 
@@ -378,6 +378,16 @@ enum class ReconcileOutcome : std::int32_t {
 
 enum class DeliveryStatus : std::int32_t { delivered, failed, sent };
 
+// The channel's own wording of one kind in one language (Mustache). A group
+// may replace it with its own (Settings > Message templates in the UI,
+// /api/v1/message-templates); render() then gets that text in
+// MessageIntent::template_override.
+struct ChannelTemplate {
+  MessageKind kind = MessageKind::reminder;
+  std::string language;  // "en", "es"
+  std::string text;      // shown to coordinators as the starting point
+};
+
 struct ChannelSpec {
   std::string name;               // the outbox's channel: "sms", "email", [a-z0-9_]+
   bool quiet_hours = true;        // hold messages between 21:00 and 08:00 on the recipient's clock
@@ -385,6 +395,12 @@ struct ChannelSpec {
   std::function<RenderedMessage(const MessageIntent&)> render;
   std::function<SendResult(const ChannelMessage&)> send;
   std::function<ReconcileOutcome(const ChannelMessage&)> reconcile;  // empty: unknown
+  // What a group may word for itself: one entry per kind and language it
+  // can replace, and the names those templates may use ({{name}},
+  // {{#item}}...{{/item}}). A group's template that uses any other name is
+  // refused when it is saved. Empty: the channel takes no group templates.
+  std::vector<ChannelTemplate> templates;
+  std::vector<std::string> template_variables;
 };
 
 // A reply a person sent to the channel's number or address.

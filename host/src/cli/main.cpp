@@ -285,6 +285,7 @@ int cmd_serve(const po::variables_map&, const config::Config& c) {
   outbox.start();
   api.attach_plugins(&plugin_set, &plugin_routes);
   api.attach_calendars(&calendars);
+  api.attach_delivery(&outbox);
   {
     http::Server server(options, [&api](http::Request&& req, const http::Peer& peer, http::Reply reply) {
       api.handle(std::move(req), peer, std::move(reply));

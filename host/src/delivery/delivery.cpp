@@ -21,28 +21,39 @@
 namespace turnout::delivery {
 namespace {
 
+using K = plugin::MessageKind;
+constexpr std::pair<std::string_view, K> kKindNames[] = {{"reminder", K::reminder},
+                                                        {"confirmation_request", K::confirmation_request},
+                                                        {"meeting_cancelled", K::meeting_cancelled},
+                                                        {"meeting_moved", K::meeting_moved},
+                                                        {"deadline", K::deadline},
+                                                        {"opt_out_confirmation", K::opt_out_confirmation},
+                                                        {"opt_in_confirmation", K::opt_in_confirmation},
+                                                        {"help", K::help},
+                                                        {"reply_received", K::reply_received},
+                                                        {"coordinator_notice", K::coordinator_notice}};
+
+}  // namespace
+
+std::string_view kind_name(plugin::MessageKind kind) {
+  for (const auto& [name, k] : kKindNames)
+    if (k == kind) return name;
+  return "unknown";
+}
+
+std::optional<plugin::MessageKind> parse_kind(std::string_view name) {
+  for (const auto& [n, kind] : kKindNames)
+    if (n == name) return kind;
+  return std::nullopt;
+}
+
+namespace {
+
 using domain::Time;
 
 // Answers to a person who just wrote: they go out at any hour.
 bool is_answer(std::string_view kind) {
   return kind == "opt_out_confirmation" || kind == "opt_in_confirmation" || kind == "help" || kind == "reply_received";
-}
-
-std::optional<plugin::MessageKind> parse_kind(std::string_view k) {
-  using K = plugin::MessageKind;
-  static const std::pair<const char*, K> kNames[] = {{"reminder", K::reminder},
-                                                     {"confirmation_request", K::confirmation_request},
-                                                     {"meeting_cancelled", K::meeting_cancelled},
-                                                     {"meeting_moved", K::meeting_moved},
-                                                     {"deadline", K::deadline},
-                                                     {"opt_out_confirmation", K::opt_out_confirmation},
-                                                     {"opt_in_confirmation", K::opt_in_confirmation},
-                                                     {"help", K::help},
-                                                     {"reply_received", K::reply_received},
-                                                     {"coordinator_notice", K::coordinator_notice}};
-  for (const auto& [name, kind] : kNames)
-    if (k == name) return kind;
-  return std::nullopt;
 }
 
 std::string local(std::int64_t t, const std::string& zone) {
@@ -125,14 +136,29 @@ plugin::Handle Delivery::add_channel(const std::string& plugin, plugin::ChannelS
     if (c->spec.name == spec.name) return nullptr;
   spec.max_attempts = std::clamp(spec.max_attempts, 1, 50);
   auto id = next_id_++;
+  {
+    std::lock_guard catalog_lock(catalog_mutex_);
+    catalog_[id] = TemplateCatalog{spec.name, spec.templates, spec.template_variables};
+  }
   channels_.emplace(id, std::make_unique<Channel>(Channel{plugin, std::move(spec)}));
   poke();
   return std::make_unique<Registration>(*this, id);
 }
 
 void Delivery::remove_channel(std::uint64_t id) {
+  {
+    std::lock_guard catalog_lock(catalog_mutex_);
+    catalog_.erase(id);
+  }
   std::lock_guard lock(calling_);  // waits for a call into the channel that is running
   channels_.erase(id);
+}
+
+std::vector<TemplateCatalog> Delivery::template_catalog() const {
+  std::lock_guard lock(catalog_mutex_);
+  std::vector<TemplateCatalog> out;
+  for (const auto& [id, c] : catalog_) out.push_back(c);
+  return out;
 }
 
 std::vector<std::string> Delivery::channel_names() {

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -59,6 +60,17 @@ store::PlanScope full_plan_scope(domain::Time now, const Options& options = {});
 
 using FailureReport = std::function<void(const std::string& plugin, const std::string& reason)>;
 
+// A message kind's stored name ("meeting_cancelled"), and back.
+std::string_view kind_name(plugin::MessageKind kind);
+std::optional<plugin::MessageKind> parse_kind(std::string_view name);
+
+// What a running channel lets a group word for itself (ChannelSpec::templates).
+struct TemplateCatalog {
+  std::string channel;
+  std::vector<plugin::ChannelTemplate> templates;
+  std::vector<std::string> variables;
+};
+
 class Delivery {
  public:
   Delivery(const config::Config& config, const domain::Clock& clock, store::ReadPool& reads, store::Writer& writer,
@@ -79,6 +91,9 @@ class Delivery {
   void on_event(const plugin::Event& event);
   // Something may be due now: look at once.
   void poke();
+  // The channels' own templates, by channel name. Never waits for a
+  // channel call that is running.
+  std::vector<TemplateCatalog> template_catalog() const;
 
  private:
   struct Channel;
@@ -103,6 +118,8 @@ class Delivery {
   std::recursive_mutex calling_;  // held while a channel function runs; guards channels_
   std::map<std::uint64_t, std::unique_ptr<Channel>> channels_;
   std::uint64_t next_id_ = 1;
+  mutable std::mutex catalog_mutex_;  // guards catalog_
+  std::map<std::uint64_t, TemplateCatalog> catalog_;
 
   std::mutex wake_mutex_;
   std::condition_variable wake_;

@@ -183,6 +183,7 @@ Api::Api(const config::Config& config, store::Writer& writer, store::ReadPool& r
   add_assignment_routes(*this);
   add_public_routes(*this);
   add_feed_routes(*this);
+  add_template_routes(*this);
 }
 
 Api::~Api() = default;

@@ -27,6 +27,10 @@ class ReadPool;
 class Writer;
 }  // namespace turnout::store
 
+namespace turnout::delivery {
+class Delivery;
+}  // namespace turnout::delivery
+
 namespace turnout::plugins {
 class PluginSet;
 class RouteTable;
@@ -130,6 +134,10 @@ class Api {
   const plugins::PluginSet* plugin_set() const { return plugin_set_; }
   void attach_digests(plugins::Digests* digests) { digests_ = digests; }
   plugins::Digests* digests() const { return digests_; }
+  // The outbox's channels: what they let a group word for itself
+  // (/api/v1/message-templates). Outlives the server's threads.
+  void attach_delivery(delivery::Delivery* delivery) { delivery_ = delivery; }
+  delivery::Delivery* delivery() const { return delivery_; }
   // Calendar feeds: /feeds/... are rendered by the plugin that registered
   // with Host::add_calendar (http/feeds.cpp). Outlives the server's threads.
   void attach_calendars(plugins::Calendars* calendars);
@@ -156,6 +164,7 @@ class Api {
   plugins::PluginSet* plugin_set_ = nullptr;
   plugins::RouteTable* plugin_routes_ = nullptr;
   plugins::Digests* digests_ = nullptr;
+  delivery::Delivery* delivery_ = nullptr;
   plugins::Calendars* calendars_ = nullptr;
   std::unique_ptr<FeedCache> feed_cache_;
   std::unique_ptr<FeedOwners> feed_owners_;
@@ -169,6 +178,7 @@ void add_meeting_routes(Api& api);
 void add_assignment_routes(Api& api);
 void add_public_routes(Api& api);
 void add_feed_routes(Api& api);
+void add_template_routes(Api& api);
 
 // The status an error code answers with.
 beast_http::status status_of(ErrorCode code);

@@ -707,6 +707,47 @@ std::optional<std::string> message_template(Database& db, Id group_id, std::stri
   return q.text(0);
 }
 
+std::vector<MessageTemplateRow> message_templates(Database& db, Id group_id) {
+  std::vector<MessageTemplateRow> out;
+  auto q = db.query(
+      "SELECT channel, kind, language, body, updated_at FROM message_template WHERE group_id = ? "
+      "ORDER BY channel, kind, language",
+      group_id);
+  while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2), q.text(3), to_time(q.int64(4))});
+  return out;
+}
+
+void set_message_template(const Context& ctx, Id group_id, std::string_view channel, std::string_view kind,
+                          std::string_view language, std::string_view body) {
+  ctx.db.write([&] {
+    ctx.db
+        .query(
+            "INSERT INTO message_template (group_id, channel, kind, language, body, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, channel, kind, language) "
+            "DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            group_id, channel, kind, language, body, ctx.now())
+        .run();
+    audit(ctx, group_id, "message_template.set", "group", group_id,
+          {{"channel", channel}, {"kind", kind}, {"language", language}});
+  });
+}
+
+bool delete_message_template(const Context& ctx, Id group_id, std::string_view channel, std::string_view kind,
+                             std::string_view language) {
+  bool removed = false;
+  ctx.db.write([&] {
+    ctx.db
+        .query("DELETE FROM message_template WHERE group_id = ? AND channel = ? AND kind = ? AND language = ?",
+               group_id, channel, kind, language)
+        .run();
+    removed = ctx.db.changes() > 0;
+    if (removed)
+      audit(ctx, group_id, "message_template.removed", "group", group_id,
+            {{"channel", channel}, {"kind", kind}, {"language", language}});
+  });
+  return removed;
+}
+
 std::vector<InboundRow> list_inbound(Database& db, Id group_id, Id after_id, int limit) {
   std::vector<InboundRow> out;
   auto q = db.query(

@@ -116,6 +116,19 @@ void set_reply_keywords(const Context& ctx, domain::Id group_id, const std::vect
 std::optional<std::string> message_template(Database& db, domain::Id group_id, std::string_view channel,
                                             std::string_view kind, std::string_view language);
 
+struct MessageTemplateRow {
+  std::string channel, kind, language, body;
+  domain::Time updated_at{};
+};
+// Every template the group set, by channel, kind and language.
+std::vector<MessageTemplateRow> message_templates(Database& db, domain::Id group_id);
+// Sets or replaces one (the caller checked the text); audited without the text.
+void set_message_template(const Context& ctx, domain::Id group_id, std::string_view channel, std::string_view kind,
+                          std::string_view language, std::string_view body);
+// Back to the channel's own wording; false when the group had none.
+bool delete_message_template(const Context& ctx, domain::Id group_id, std::string_view channel,
+                             std::string_view kind, std::string_view language);
+
 struct InboundRow {
   domain::Id id = 0;
   std::string channel;

@@ -5,6 +5,7 @@ import { api, get, post, patch, put, del, all, setCsrf, ApiError } from './api.j
 import { t, has, setLanguage, preferredLanguage, languageSwitch, onLanguageChange, formatDateTime, formatShort, formatTime, errorText } from './i18n.js';
 import { wallToIso, isoToWall } from './zones.js';
 import { volunteersView } from './volunteers.js';
+import { templatesPanel } from './templates.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -485,7 +486,7 @@ async function pluginsView() {
       : h('p', { text: t('plugins.none') }));
 }
 
-async function settingsView() {
+async function settingsView(params) {
   const g = await get('/api/v1/groups/current');
   const offsets = g.reminders.map((r) => r.offset_minutes);
   const channels = [...new Set(g.reminders.map((r) => r.channel))];
@@ -511,8 +512,7 @@ async function settingsView() {
     h('section', { class: 'panel', 'aria-labelledby': 'rem-h' }, h('h2', { id: 'rem-h', text: t('settings.reminders') }), form),
     h('section', { class: 'panel', 'aria-labelledby': 'lang-h' }, h('h2', { id: 'lang-h', text: t('settings.languages') }),
       h('p', { text: t('settings.languages_text') })),
-    h('section', { class: 'panel', 'aria-labelledby': 'tpl-h' }, h('h2', { id: 'tpl-h', text: t('settings.templates') }),
-      h('p', { text: t('settings.templates_text') })));
+    await templatesPanel(params, { attempt, flash, route, canWrite: state.session.role !== 'viewer', timezone: g.timezone }));
 }
 
 // -- routing ---------------------------------------------------------------------
@@ -525,7 +525,7 @@ const ROUTES = [
   [/^\/volunteers$/, 'volunteers', (m, params) => volunteersView(params)],
   [/^\/outbox$/, 'outbox', (m, params) => outboxView(params)],
   [/^\/plugins$/, 'plugins', () => pluginsView()],
-  [/^\/settings$/, 'settings', () => settingsView()],
+  [/^\/settings$/, 'settings', (m, params) => settingsView(params)],
 ];
 
 let lastPath = null;
