@@ -360,8 +360,8 @@ try {
               `a cancellation notice for ${v.name}`);
   await coord.reload();
   await coord.getByRole('heading', { name: 'Outbox', level: 1 }).waitFor();
-  for (const v of wanted)
-    await coord.locator(`#outbox tr[data-volunteer="${v.id}"]`).first().waitFor();
+  for (const v of wanted)  // each row names its recipient, never their number
+    await coord.locator(`#outbox tr[data-volunteer="${v.id}"]`, { hasText: v.name }).first().waitFor();
   await checkPage(coord, 'outbox');
 
   await coord.getByRole('link', { name: 'Plugins' }).click();

@@ -168,6 +168,7 @@ class ReminderTests(Clocked, unittest.TestCase):
                             "the confirmation request")
         self.assertEqual(ask["channel"], "sms")
         self.assertEqual(ask["plugin"], "")
+        self.assertEqual(ask["to_name"], "Rosa Díaz")
         self.assertIn("Responde SI o NO", ask["body"])
         self.assertLessEqual(ask["segments"], 2)
         files = self.files()

@@ -156,6 +156,7 @@ void add_system_routes(Api& api) {
                               {"plugin", m.plugin},
                               {"volunteer_id", id_or_null(m.volunteer_id)},
                               {"account_id", id_or_null(m.account_id)},
+                              {"to_name", m.to_name},
                               {"subject", m.subject},
                               {"body", m.body},
                               {"due_at", domain::format_rfc3339_utc(m.due_at)},

@@ -15,7 +15,8 @@ std::vector<OutboxMessage> list_outbox(Database& db, domain::Id group_id, const 
   std::vector<OutboxMessage> out;
   auto q = db.query(
       "SELECT id, channel, plugin, volunteer_id, account_id, subject, body, due_at, status, attempts, last_error, "
-      "provider_id, kind, meeting_id, assignment_id, encoding, segments, next_attempt_at, sent_at, delivered_at "
+      "provider_id, kind, meeting_id, assignment_id, encoding, segments, next_attempt_at, sent_at, delivered_at, "
+      "COALESCE((SELECT name FROM volunteer WHERE id = volunteer_id), (SELECT name FROM account WHERE id = account_id), '') "
       "FROM outbox_message WHERE group_id = ?1 AND id > ?2 AND (?3 = '' OR status = ?3) "
       "ORDER BY id LIMIT ?4",
       group_id, f.after_id, f.status, std::clamp(f.limit, 1, 100000));
@@ -42,6 +43,7 @@ std::vector<OutboxMessage> list_outbox(Database& db, domain::Id group_id, const 
     m.next_attempt_at = time_or_none(17);
     m.sent_at = time_or_none(18);
     m.delivered_at = time_or_none(19);
+    m.to_name = q.text(20);
     out.push_back(std::move(m));
   }
   return out;

@@ -25,6 +25,7 @@ struct OutboxMessage {
   std::string encoding;
   std::optional<int> segments;
   std::optional<domain::Time> next_attempt_at, sent_at, delivered_at;
+  std::string to_name;  // the volunteer's or coordinator's name (never the number or address); empty once erased
 };
 
 struct OutboxFilter {

@@ -464,12 +464,16 @@ async function outboxView(params) {
     h('p', { text: t('outbox.intro') }),
     h('div', { class: 'inline' }, h('label', { for: 'outbox-status', text: t('field.status') }), filter),
     list.items.length ? h('div', { class: 'table-wrap' }, h('table', { id: 'outbox' },
-      h('thead', {}, h('tr', {}, ['outbox.due', 'outbox.channel', 'field.status', 'outbox.attempts', 'outbox.message', 'outbox.error']
+      h('thead', {}, h('tr', {}, ['outbox.due', 'outbox.to', 'outbox.kind', 'outbox.channel', 'field.status', 'outbox.attempts', 'outbox.message', 'outbox.error']
         .map((k) => h('th', { scope: 'col', text: t(k) })))),
       h('tbody', {}, list.items.map((o) => h('tr', { 'data-volunteer': o.volunteer_id == null ? '' : String(o.volunteer_id) },
-        h('td', { text: formatShort(o.due_at, state.session.group.timezone) }), h('td', { text: `${o.channel} (${o.plugin})` }),
+        h('td', { text: formatShort(o.due_at, state.session.group.timezone) }),
+        h('td', { text: o.to_name || t('board.erased') }),
+        h('td', { text: o.kind ? (has(`message_kind.${o.kind}`) ? t(`message_kind.${o.kind}`) : o.kind) : '' }),
+        h('td', { text: has(`channel.${o.channel}`) ? t(`channel.${o.channel}`) : o.channel }),
         h('td', {}, badge(o.status, t(`outbox_status.${o.status}`))), h('td', { text: String(o.attempts) }),
-        h('td', { text: o.subject ? `${o.subject}: ${o.body}` : o.body }), h('td', { text: o.last_error }))))))
+        // An email is kept whole (MIME, as it is sent again on a retry): its subject says what it is.
+        h('td', { text: o.subject || o.body }), h('td', { text: o.last_error }))))))
       : h('p', { id: 'outbox-empty', text: t('outbox.empty') }));
 }
 
