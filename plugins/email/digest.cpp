@@ -15,7 +15,7 @@ namespace {
 using kainjow::mustache::data;
 using kainjow::mustache::mustache;
 
-const char* const kNames[] = {"volunteer_digest", "coordinator_digest", "meeting_cancelled", "meeting_moved",
+const char* const kNames[] = {"volunteer_digest", "coordinator_digest", "meeting_cancelled", "meeting_postponed", "meeting_moved",
                               "assignment_confirmed", "reminder", "confirmation_request", "deadline",
                               "coordinator_notice"};
 const char* const kParts[] = {"subject", "txt", "html"};
@@ -335,6 +335,7 @@ std::string kind_name(sdk::MessageKind kind) {
     case K::reminder: return "reminder";
     case K::confirmation_request: return "confirmation_request";
     case K::meeting_cancelled: return "meeting_cancelled";
+    case K::meeting_postponed: return "meeting_postponed";
     case K::meeting_moved: return "meeting_moved";
     case K::deadline: return "deadline";
     case K::coordinator_notice: return "coordinator_notice";
@@ -350,7 +351,8 @@ Mail intent_mail(const Templates& t, const TimeFormat& fmt, const sdk::MessageIn
                  std::int64_t now) {
   using K = sdk::MessageKind;
   if (in.kind != K::reminder && in.kind != K::confirmation_request && in.kind != K::meeting_cancelled &&
-      in.kind != K::meeting_moved && in.kind != K::deadline && in.kind != K::coordinator_notice)
+      in.kind != K::meeting_postponed && in.kind != K::meeting_moved && in.kind != K::deadline &&
+      in.kind != K::coordinator_notice)
     throw MailError("email does not carry " + kind_name(in.kind) + " (an answer to a text message)");
   const std::string lang = Templates::language_of(in.language);
   const std::string tz = in.timezone.empty() ? in.group.timezone : in.timezone;
@@ -392,7 +394,8 @@ Mail intent_mail(const Templates& t, const TimeFormat& fmt, const sdk::MessageIn
 
 namespace {
 const sdk::MessageKind kNoticeKinds[] = {sdk::MessageKind::reminder,          sdk::MessageKind::confirmation_request,
-                                         sdk::MessageKind::meeting_cancelled, sdk::MessageKind::meeting_moved,
+                                         sdk::MessageKind::meeting_cancelled, sdk::MessageKind::meeting_postponed,
+                                         sdk::MessageKind::meeting_moved,
                                          sdk::MessageKind::deadline,          sdk::MessageKind::coordinator_notice};
 }  // namespace
 

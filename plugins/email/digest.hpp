@@ -25,7 +25,7 @@ using TimeFormat = std::function<std::string(std::int64_t at, const std::string&
 // The built-in templates, and a folder of overrides:
 //   DIR/<group slug>/<language>/<name>.<part>.mustache   (one group)
 //   DIR/<language>/<name>.<part>.mustache                (every group)
-// with name one of volunteer_digest, coordinator_digest, meeting_cancelled,
+// with name one of volunteer_digest, coordinator_digest, meeting_cancelled, meeting_postponed,
 // meeting_moved, assignment_confirmed and part one of subject, txt, html.
 class Templates {
  public:

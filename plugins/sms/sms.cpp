@@ -79,6 +79,10 @@ const std::map<std::pair<std::string, std::string>, std::string>& templates() {
        "{{group}}: {{what}} {{when}} is CANCELLED. Nothing to do; we will tell you if it is set again."},
       {{"meeting_cancelled", "es"},
        "{{group}}: {{what}} del {{when}} fue CANCELADA. No tienes que ir; te avisaremos si hay nueva fecha."},
+      {{"meeting_postponed", "en"},
+       "{{group}}: {{what}} {{when}} is POSTPONED. Do not go then; we will tell you the new date."},
+      {{"meeting_postponed", "es"},
+       "{{group}}: {{what}} del {{when}} se POSTERGO. No vayas ese dia; te avisaremos la nueva fecha."},
       {{"meeting_moved", "en"},
        "{{group}}: {{what}} moved from {{previous_when}} to {{when}} at {{where}}. If you can no longer make it, "
        "reply to this message."},
@@ -114,6 +118,7 @@ std::string kind_name(MessageKind k) {
     case MessageKind::reminder: return "reminder";
     case MessageKind::confirmation_request: return "confirmation_request";
     case MessageKind::meeting_cancelled: return "meeting_cancelled";
+    case MessageKind::meeting_postponed: return "meeting_postponed";
     case MessageKind::meeting_moved: return "meeting_moved";
     case MessageKind::deadline: return "deadline";
     case MessageKind::opt_out_confirmation: return "opt_out_confirmation";
@@ -130,6 +135,7 @@ std::string kind_name(MessageKind k) {
 std::vector<ChannelTemplate> group_templates() {
   static const MessageKind kKinds[] = {
       MessageKind::reminder,      MessageKind::confirmation_request, MessageKind::meeting_cancelled,
+      MessageKind::meeting_postponed,
       MessageKind::meeting_moved, MessageKind::deadline,             MessageKind::opt_out_confirmation,
       MessageKind::opt_in_confirmation, MessageKind::help,           MessageKind::reply_received,
       MessageKind::coordinator_notice};

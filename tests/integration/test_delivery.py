@@ -229,6 +229,32 @@ class ReminderTests(Clocked, unittest.TestCase):
         left = [x for x in self.outbox() if x["kind"] == "reminder" and x["assignment_id"] in ids]
         self.assertEqual({x["status"] for x in left}, {"cancelled"}, left)
 
+    def test_2b_postponing_a_meeting_tells_everyone_on_it_once_and_holds_their_reminders(self):
+        self.set_clock(t("2026-03-11T12:30:00-07:00"))
+        m = self.meeting("2026-03-16T18:00:00-07:00", "2026-03-16T20:00:00-07:00", title="Police budget")
+        s = self.slot(m["id"])
+        people = [self.volunteer("Eva", "+14155552711", "es"), self.volunteer("Finn", "+14155552712")]
+        ids = {self.assign(s["id"], p["id"])["id"] for p in people}
+        self.wait_for(lambda: len([x for x in self.outbox(status="sent") if x["kind"] == "confirmation_request"
+                                   and x["assignment_id"] in ids]) == 2, "two confirmation requests")
+        res = self.c.patch(f"{API}/meetings/{m['id']}", {"status": "postponed"})
+        self.assertEqual(res.status, 200, res)
+
+        def postponed():
+            sent = [x for x in self.outbox(status="sent") if x["kind"] == "meeting_postponed"
+                    and x["meeting_id"] == m["id"]]
+            return sent if len(sent) == 2 else None
+        notices = sorted(self.wait_for(postponed, "two postponement notices"), key=lambda x: x["to_name"])
+        self.assertIn("se POSTERGO", notices[0]["body"])
+        self.assertIn("is POSTPONED", notices[1]["body"])
+        left = [x for x in self.outbox() if x["kind"] == "reminder" and x["assignment_id"] in ids]
+        self.assertEqual({x["status"] for x in left}, {"cancelled"}, left)
+        # Another change while it is postponed tells nobody again.
+        self.assertEqual(self.c.patch(f"{API}/meetings/{m['id']}", {"location": "Room 2"}).status, 200)
+        time.sleep(0.5)
+        self.assertEqual(len([x for x in self.outbox() if x["kind"] == "meeting_postponed"
+                              and x["meeting_id"] == m["id"]]), 2)
+
     def test_3_stop_by_kannel_opts_out_at_once_and_answers_once_and_a_wrong_secret_changes_nothing(self):
         self.set_clock(t("2026-03-12T12:00:00-07:00"))
         v = self.volunteer("Ana", "+14155552690")
@@ -303,7 +329,7 @@ class ReminderTests(Clocked, unittest.TestCase):
 class GroupTemplateTests(Clocked, unittest.TestCase):
     """A group words its own messages (Settings > Message templates)."""
 
-    KINDS = ["reminder", "confirmation_request", "meeting_cancelled", "meeting_moved", "deadline",
+    KINDS = ["reminder", "confirmation_request", "meeting_cancelled", "meeting_postponed", "meeting_moved", "deadline",
              "opt_out_confirmation", "opt_in_confirmation", "help", "reply_received", "coordinator_notice"]
 
     @classmethod
@@ -343,7 +369,7 @@ class GroupTemplateTests(Clocked, unittest.TestCase):
         slug = self.d.sql('SELECT slug FROM "group"')[0][0]
         _, viewer = self.d.user_with_token(f"viewer-{slug}@example.org", "viewer", slug)
         v = self.d.client(viewer)
-        self.assertEqual(len(self.entries(v)), 20)
+        self.assertEqual(len(self.entries(v)), 2 * len(self.KINDS))
         self.assertEqual(v.put(self.path("sms", "reminder", "en"), {"body": "Hi {{name}}"}).status, 403)
         self.assertEqual(v.delete(self.path("sms", "reminder", "en")).status, 403)
 

@@ -63,7 +63,7 @@ TEST_CASE("each kind of broken library is refused with a reason that says what t
   };
   const Case cases[] = {
       {"not_a_plugin", "refused", "not a Turnout plugin: it has no turnout_plugin_v1_not_a_plugin function"},
-      {"wrong_api", "refused", "built for plugin API 999; this turnoutd speaks API 3: rebuild it"},
+      {"wrong_api", "refused", "built for plugin API 999; this turnoutd speaks API " TURNOUT_PLUGIN_STR(TURNOUT_PLUGIN_API_VERSION) ": rebuild it"},
       {"bad_fingerprint", "refused", "cc=clang 17 where this turnoutd has cc="},
       {"missing_symbol", "refused", "undefined symbol: turnout_fixture_function_nobody_defines"},
       {"misnamed", "refused", "names itself \"someone_else\" but its file is misnamed.so"},

@@ -308,6 +308,7 @@ enum class MessageKind : std::int32_t {
   help,                  // answer to HELP or AYUDA
   reply_received,        // answer to YES or NO: what the host understood
   coordinator_notice,    // to a coordinator: a NO, an interpreter to book
+  meeting_postponed,     // the meeting is put off, no new date yet
 };
 
 // Everything a template may need to word one message. The host fills what

@@ -31,7 +31,8 @@ constexpr std::pair<std::string_view, K> kKindNames[] = {{"reminder", K::reminde
                                                         {"opt_in_confirmation", K::opt_in_confirmation},
                                                         {"help", K::help},
                                                         {"reply_received", K::reply_received},
-                                                        {"coordinator_notice", K::coordinator_notice}};
+                                                        {"coordinator_notice", K::coordinator_notice},
+                                                        {"meeting_postponed", K::meeting_postponed}};
 
 }  // namespace
 
@@ -199,6 +200,7 @@ void Delivery::on_event(const plugin::Event& e) {
       meeting_id = e.entity_id;
       if (e.type == "meeting.cancelled") notice = "meeting_cancelled";
       if (e.type == "meeting.rescheduled") notice = "meeting_moved";
+      if (e.type == "meeting.postponed") notice = "meeting_postponed";
     } else if (e.entity_kind == "assignment") {
       auto q = reads_.local().query(
           "SELECT s.meeting_id FROM assignment a JOIN slot s ON s.id = a.slot_id "

@@ -82,6 +82,7 @@ MeetingChange classify_change(const Meeting& b, const Meeting& a) {
   MeetingChange c;
   c.rescheduled = b.starts_at != a.starts_at || b.ends_at != a.ends_at;
   c.cancelled = a.status == MeetingStatus::cancelled && b.status != MeetingStatus::cancelled;
+  c.postponed = a.status == MeetingStatus::postponed && b.status != MeetingStatus::postponed;
   c.significant = c.rescheduled || b.status != a.status || b.title != a.title || b.location != a.location ||
                   b.remote_url != a.remote_url || b.timezone != a.timezone;
   c.any = c.significant || b.agenda_url != a.agenda_url || b.body_id != a.body_id;

@@ -47,6 +47,7 @@ void check_outcome(AssignmentStatus status, std::optional<Outcome> outcome);
 struct MeetingChange {
   bool rescheduled = false;  // starts_at or ends_at moved
   bool cancelled = false;    // became cancelled
+  bool postponed = false;    // became postponed (put off, no new date yet)
   bool significant = false;  // anything a calendar shows: bump SEQUENCE
   bool any = false;
 };

@@ -200,7 +200,12 @@ domain::Meeting update_meeting(const Context& ctx, domain::Id group_id, domain::
       detail["previous_starts_at"] = domain::format_rfc3339_utc(before.starts_at);
       detail["previous_ends_at"] = domain::format_rfc3339_utc(before.ends_at);
     }
-    const char* type = change.cancelled ? "meeting.cancelled" : change.rescheduled ? "meeting.rescheduled" : "meeting.updated";
+    // One event per change; a postponement that also names other times is
+    // a postponement (nobody should come at the new time until it is set).
+    const char* type = change.cancelled    ? "meeting.cancelled"
+                       : change.postponed  ? "meeting.postponed"
+                       : change.rescheduled ? "meeting.rescheduled"
+                                            : "meeting.updated";
     audit(ctx, group_id, type, "meeting", m.id, {{"sequence", m.sequence}, {"status", domain::to_string(m.status)}});
     record_event(ctx, group_id, type, "meeting", m.id, detail);
     return m;
