@@ -253,12 +253,39 @@ class Feeds(unittest.TestCase):
         self.assertEqual(self.fetch(f"/feeds/bodies/{hidden['id']}.ics").status, 200)
         self.ok(self.c.patch(f"{API}/bodies/{hidden['id']}", {"feed_public": False}))
         self.assertEqual(self.fetch(f"/feeds/bodies/{hidden['id']}.ics").status, 404)
-        self.assertEqual(self.c.patch(f"{API}/bodies/{hidden['id']}", {"name": "Renamed"}).status, 422)
         self.assertEqual(self.c.patch(f"{API}/bodies/{hidden['id']}", {"feed_public": "yes"}).status, 422)
+        self.assertEqual(self.c.patch(f"{API}/bodies/{hidden['id']}", {"color": "red"}).status, 422)
         text = res.body.decode().replace("\r\n ", "")
         self.assertIn("Open hearing", text)
         self.assertNotIn("Closed hearing", text)
         self.assertNotIn(v["name"], text)
+
+    def test_renaming_a_body_or_the_group_shows_in_the_feeds_at_once(self):
+        b = self.body(name="Harbor Commission", feed_public=True)
+        self.meeting(b["id"], title="Harbor hearing")
+        glinks = self.ok(self.c.post(f"{API}/groups/current/feed-token"), 201)
+        note_secret(path_of(glinks["url"]).rsplit("/", 1)[-1])
+        body_url = f"/feeds/bodies/{b['id']}.ics"
+        first = self.fetch(body_url)
+        self.assertEqual(first.status, 200)
+        self.assertIn("Harbor Commission", first.body.decode().replace("\r\n ", ""))
+        # a second fetch is the cached feed: 304 on its ETag
+        self.assertEqual(self.fetch(body_url, **{"If-None-Match": first.header("ETag")}).status, 304)
+        renamed = self.ok(self.c.patch(f"{API}/bodies/{b['id']}", {"name": "Port Authority Commission"}))
+        self.assertEqual(renamed["name"], "Port Authority Commission")
+        self.assertEqual(renamed["feed"]["url"], f"{PUBLIC}{body_url}")
+        after = self.fetch(body_url, **{"If-None-Match": first.header("ETag")})
+        self.assertEqual(after.status, 200, "the rename made the cached feed stale")
+        text = after.body.decode().replace("\r\n ", "")
+        self.assertIn("Port Authority Commission", text)
+        self.assertNotIn("Harbor Commission", text)
+        group_before = self.fetch(glinks["url"])
+        self.assertEqual(group_before.status, 200)
+        self.ok(self.c.patch(f"{API}/groups/current", {"name": "Valle Verde Coalición"}))
+        group_after = self.fetch(glinks["url"], **{"If-None-Match": group_before.header("ETag")})
+        self.assertEqual(group_after.status, 200, "the group's new name made its cached feed stale")
+        self.assertIn("Valle Verde Coalición", group_after.body.decode().replace("\r\n ", ""))
+        self.ok(self.c.patch(f"{API}/groups/current", {"name": "Valle, Verde; Coalición"}))
 
     # -- privacy ----------------------------------------------------------------
 
