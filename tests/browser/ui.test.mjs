@@ -5,7 +5,10 @@
 //   screen opens the link, switches to Spanish, signs up, gets the calendar
 //   link and confirms from their private page; the coordinator sees them on
 //   the slot board, assigns a second volunteer, cancels the meeting, and
-//   opens the outbox.
+//   opens the outbox; edits a body (minutes per speaker, its public
+//   calendar) and the group's settings (its language); a viewer signs in
+//   and sees meetings, the slot board, volunteers, bodies and settings with
+//   no form or button that would change anything.
 // Every page visited is checked with axe-core (no serious or critical
 // violation), must log no Content-Security-Policy violation or script
 // error, and is saved as a screenshot under $TURNOUT_TEST_OUTPUT/screenshots.
@@ -31,6 +34,8 @@ const SECRETS = new Set();
 const secret = (v) => { SECRETS.add(String(v)); return v; };
 const PASSWORD = secret('organize-the-county-2026');
 const COORD = secret('ana.coordinator@example.org');
+const VIEWER = secret('vera.viewer@example.org');
+const VIEWER_PASSWORD = secret('watch-the-board-2026');
 const PHONE_1 = '(213) 555-0142';
 secret('+12135550142'); secret('2135550142');
 const PHONE_2 = '+13105550177';
@@ -95,6 +100,7 @@ try {
   await daemon.configure();
   daemon.cli(['admin', 'create-group', '--name', 'Valle Verde Coalition', '--slug', 'valle-verde', '--timezone', 'America/Los_Angeles']);
   daemon.cli(['admin', 'create-user', '--group', 'valle-verde', '--email', COORD, '--role', 'coordinator', '--name', 'Ana', '--password-stdin'], `${PASSWORD}\n`);
+  daemon.cli(['admin', 'create-user', '--group', 'valle-verde', '--email', VIEWER, '--role', 'viewer', '--name', 'Vera', '--password-stdin'], `${VIEWER_PASSWORD}\n`);
   await daemon.start();
   log(`daemon on ${daemon.url}`);
 
@@ -127,14 +133,41 @@ try {
 
   await coord.getByRole('link', { name: 'Bodies' }).click();
   await coord.getByRole('heading', { name: 'Bodies', level: 1 }).waitFor();
-  await coord.getByLabel('Name').fill('Valle County Board of Supervisors');
-  await coord.getByLabel('Kind').selectOption('county_board');
-  await coord.getByLabel('Jurisdiction').fill('Valle County');
-  await coord.getByLabel('Sign-up closes (minutes before)').fill('30');
-  await coord.getByRole('button', { name: 'Add a body' }).click();
+  const newBody = coord.locator('#new-body');
+  await newBody.getByLabel('Name').fill('Valle County Board of Supervisors');
+  await newBody.getByLabel('Kind').selectOption('county_board');
+  await newBody.getByLabel('Jurisdiction').fill('Valle County');
+  await newBody.getByLabel('Sign-up closes (minutes before)').fill('30');
+  await newBody.getByRole('button', { name: 'Add a body' }).click();
   await flashSays(coord, 'Body added.');
   await coord.getByRole('cell', { name: 'Valle County Board of Supervisors', exact: true }).waitFor();
+  assert.equal(await coord.locator('#read-only').count(), 0, 'a coordinator gets no read-only note');
   await checkPage(coord, 'bodies');
+
+  // Edit the body: its rules (prefilled), then publish its calendar.
+  await coord.getByRole('link', { name: 'Valle County Board of Supervisors' }).click();
+  await coord.getByRole('heading', { name: 'Valle County Board of Supervisors', level: 1 }).waitFor();
+  const editBody = coord.locator('#edit-body');
+  assert.equal(await editBody.getByLabel('Sign-up closes (minutes before)').inputValue(), '30', 'the edit form is prefilled');
+  assert.equal(await editBody.getByLabel('Minutes per speaker').inputValue(), '2');
+  await editBody.getByLabel('Minutes per speaker').fill('3');
+  await editBody.getByRole('button', { name: 'Save' }).click();
+  await flashSays(coord, 'Saved.');
+  assert.equal(await coord.locator('#edit-body').getByLabel('Minutes per speaker').inputValue(), '3');
+  await coord.locator('dl.facts dd', { hasText: /^3$/ }).first().waitFor();
+  await coord.getByText('Not published: nobody outside your group', { exact: false }).waitFor();
+  await coord.getByRole('switch', { name: "Publish this body's meetings as a public calendar" }).check();
+  await flashSays(coord, 'The calendar is public.');
+  const bodyWebcal = await coord.locator('#body-webcal').getAttribute('href');
+  assert.match(bodyWebcal, /^webcal:\/\/127\.0\.0\.1:\d+\/feeds\/bodies\/\d+\.ics$/);
+  assert.equal(await coord.locator('#body-feed-url').getAttribute('href'), bodyWebcal.replace(/^webcal:/, 'http:'));
+  assert.ok(await coord.getByRole('switch').isChecked());
+  await checkPage(coord, 'body-edit');
+  await coord.getByRole('link', { name: 'Bodies' }).first().click();
+  await coord.getByRole('heading', { name: 'Bodies', level: 1 }).waitFor();
+  const bodyRow = coord.getByRole('row').filter({ hasText: 'Valle County Board of Supervisors' });
+  await bodyRow.getByRole('cell', { name: '3', exact: true }).waitFor();
+  await bodyRow.getByRole('cell', { name: 'Published', exact: true }).waitFor();
 
   await coord.getByRole('link', { name: 'Meetings' }).click();
   await coord.getByRole('heading', { name: 'Meetings', level: 1 }).waitFor();
@@ -376,9 +409,20 @@ try {
   await coord.getByRole('link', { name: 'Settings' }).click();
   await coord.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
   await coord.getByLabel('Hours before each meeting').fill('48, 3');
-  await coord.getByRole('button', { name: 'Save', exact: true }).click();
+  await coord.locator('#reminders').getByRole('button', { name: 'Save', exact: true }).click();
   await flashSays(coord, 'Saved.');
   assert.equal(await coord.getByLabel('Hours before each meeting').inputValue(), '48, 3');
+  // The group's own settings: its language, for people whose own is unknown.
+  const groupForm = coord.locator('#group-settings');
+  assert.equal(await groupForm.getByLabel('Name').inputValue(), 'Valle Verde Coalition');
+  assert.equal(await groupForm.getByLabel('Group language').inputValue(), 'en');
+  await groupForm.getByLabel('Group language').selectOption('es');
+  await groupForm.getByRole('button', { name: 'Save group settings' }).click();
+  await flashSays(coord, 'Saved.');
+  assert.equal(await coord.locator('#group-settings').getByLabel('Group language').inputValue(), 'es');
+  const savedGroup = await coord.evaluate(async () => (await fetch('/api/v1/groups/current')).json());
+  assert.equal(savedGroup.language, 'es');
+  assert.equal(savedGroup.name, 'Valle Verde Coalition');
   await checkPage(coord, 'settings');
   // The group words the Spanish text reminder its own way: a typo is named
   // before anything is sent and the text typed survives; then it is saved,
@@ -410,6 +454,63 @@ try {
   await coord.getByRole('link', { name: 'Reuniones' }).click();
   await coord.getByRole('heading', { name: 'Reuniones', level: 1 }).waitFor();
   await checkPage(coord, 'meetings-es');
+
+  // -- a viewer: reads everything, is offered nothing that would change it ---------------
+  const watcherContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  watcherContext.setDefaultTimeout(15000);
+  const viewer = await watcherContext.newPage();
+  const viewerProblems = watch(viewer, 'viewer');
+  await viewer.goto(`${daemon.url}/app/`);
+  await viewer.getByLabel('Email').fill(VIEWER);
+  await viewer.getByLabel('Password').fill(VIEWER_PASSWORD);
+  await viewer.getByRole('button', { name: 'Sign in' }).click();
+  await viewer.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+  const readOnly = 'Your account can look at everything here but not change it.';
+  await viewer.getByText(readOnly).waitFor();
+  // Nothing in the page that would write: no form but none, no button but the page's own chrome.
+  // (choosing which message template to read changes nothing: it is the one select allowed)
+  const writeControls = () => viewer.locator('main form, main select:not(#template-choice), main input, main textarea, main button, main [role="switch"]').count();
+  await viewer.getByRole('link', { name: 'Meetings' }).click();
+  await viewer.getByRole('heading', { name: 'Meetings', level: 1 }).waitFor();
+  await viewer.getByRole('link', { name: 'Board of Supervisors: sheriff cooperation with ICE' }).waitFor();
+  await viewer.getByText(readOnly).waitFor();
+  assert.equal(await writeControls(), 0, 'the meetings page offers a viewer nothing to change');
+  await checkPage(viewer, 'viewer-meetings');
+  await viewer.goto(`${daemon.url}/app/#/meetings/${past.id}`);
+  await viewer.getByRole('heading', { name: 'Last week: budget hearing', level: 1 }).waitFor();
+  const pastBoard = viewer.locator('#board > li').first();
+  await pastBoard.getByText('Luis Ortega').waitFor();
+  await pastBoard.locator('.badge', { hasText: 'Spoke' }).waitFor();
+  await viewer.locator('#signup-link').waitFor();  // the link to share stays readable
+  assert.equal(await writeControls(), 0, 'the slot board offers a viewer nothing to change');
+  await checkPage(viewer, 'viewer-slot-board');
+  await viewer.goto(meetingUrl);
+  await viewer.getByRole('heading', { name: 'Board of Supervisors: sheriff cooperation with ICE', level: 1 }).waitFor();
+  await viewer.locator('#board > li').first().getByText('Rosa Martínez').waitFor();
+  assert.equal(await writeControls(), 0);
+  await viewer.getByRole('link', { name: 'Volunteers' }).click();
+  await viewer.getByRole('heading', { name: 'Volunteers', level: 1 }).waitFor();
+  await viewer.getByRole('cell', { name: 'Luis Ortega', exact: true }).waitFor();
+  // the search stays: it reads; adding, editing, erasing, import and export do not
+  assert.equal(await viewer.locator('#new-volunteer, #csv-file, #export, #edit-volunteer').count(), 0);
+  assert.equal(await viewer.getByRole('button', { name: /Erase|Edit/ }).count(), 0);
+  await checkPage(viewer, 'viewer-volunteers');
+  await viewer.getByRole('link', { name: 'Bodies' }).click();
+  await viewer.getByRole('heading', { name: 'Bodies', level: 1 }).waitFor();
+  assert.equal(await writeControls(), 0);
+  await viewer.getByRole('link', { name: 'Valle County Board of Supervisors' }).click();
+  await viewer.getByRole('heading', { name: 'Valle County Board of Supervisors', level: 1 }).waitFor();
+  assert.equal(await viewer.locator('#body-webcal').getAttribute('href'), bodyWebcal, 'a viewer sees the public calendar link');
+  assert.equal(await writeControls(), 0);
+  await viewer.getByRole('link', { name: 'Settings' }).click();
+  await viewer.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+  await viewer.getByText('Spanish', { exact: true }).waitFor();  // the group language, as set above
+  assert.equal(await writeControls(), 0, 'settings offer a viewer nothing to change');
+  await viewer.locator('#template-choice').selectOption('sms/reminder/es');
+  await viewer.locator('#template-text', { hasText: 'recordatorio' }).waitFor();  // a viewer reads the wording in use
+  await checkPage(viewer, 'viewer-settings');
+  assert.deepEqual([...viewerProblems], [], 'the viewer pages ran without errors (and made no refused call)');
+  await watcherContext.close();
 
   assert.deepEqual([...coordProblems], [], 'the coordinator pages ran without errors');
   assert.deepEqual([...volProblems], [], 'the volunteer pages ran without errors');

@@ -38,6 +38,7 @@ ROUTES = [
     ("GET", "/metrics", "open"),
     ("GET", "/api/v1/openapi.json", "open"),
     ("GET", "/api/v1/groups/current", "viewer"),
+    ("PATCH", "/api/v1/groups/current", "coordinator"),
     ("PUT", "/api/v1/groups/current/reminders", "coordinator"),
     ("POST", "/api/v1/groups/current/feed-token", "coordinator"),
     ("PUT", "/api/v1/groups/current/reply-words", "coordinator"),
@@ -898,6 +899,8 @@ class Roles(DaemonTest):
             ("POST", f"{API}/slots/{s['id']}/assignments", {"volunteer_id": v["id"]}),
             ("PATCH", f"{API}/assignments/{a['id']}", {"status": "cancelled"}),
             ("PUT", f"{API}/groups/current/reminders", {"offsets_minutes": [60]}),
+            ("PATCH", f"{API}/groups/current", {"name": "Taken over"}),
+            ("PATCH", f"{API}/bodies/{b['id']}", {"name": "X", "public_comment": {"minutes_per_speaker": 9}}),
             ("POST", f"{API}/accounts", {"email": new_email(), "role": "coordinator", "password": new_password()}),
             ("GET", f"{API}/audit", None),  # the audit log is for coordinators
             ("DELETE", f"{API}/meetings/{m['id']}/signup-link", None),
@@ -2019,6 +2022,260 @@ class CsvOverTheApi(DaemonTest):
 
 
 # =============================================================================
+# 7c. Changing a body and the group's own settings
+# =============================================================================
+
+class Edits(DaemonTest):
+    """PATCH /bodies/{id} and PATCH /groups/current: only what is named
+    changes, every bad value is refused naming its field and changes
+    nothing, other groups get 404, viewers 403, and the audit log says what
+    changed (field names, never values)."""
+
+    FULL_BODY = {"name": "Valle City Council", "kind": "city_council", "jurisdiction": "City of Valle",
+                 "timezone": "America/Los_Angeles",
+                 "public_comment": {"minutes_per_speaker": 2, "signup_closes_minutes_before": 30,
+                                    "remote_allowed": False, "interpretation_lead_hours": 48}}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.g = cls.make_group("Edits Coalition")
+        cls.other = cls.make_group("Edits Neighbors")
+        cls.admin_email = new_email("admin")
+        _, admin_token = cls.d.user_with_token(cls.admin_email, "admin", None, new_password())
+        cls.admin = cls.d.client(admin_token)
+
+    def audit_since(self, client, after_id):
+        entries, _ = self.all_pages(client, f"{API}/audit", 500)
+        return [e for e in entries if e["id"] > after_id]
+
+    def last_audit_id(self, client):
+        entries, _ = self.all_pages(client, f"{API}/audit", 500)
+        return max([e["id"] for e in entries], default=0)
+
+    # -- bodies ------------------------------------------------------------------
+
+    def test_patching_a_body_changes_each_field_alone_and_nothing_else(self):
+        c = self.g.coord
+        b = self.body(c, **self.FULL_BODY)
+        self.assertIsNone(b["feed"])
+        changes = [
+            ({"name": "Valle City Council (regular sessions)"}, lambda x: x.update(name="Valle City Council (regular sessions)")),
+            ({"kind": "commission"}, lambda x: x.update(kind="commission")),
+            ({"jurisdiction": "Valle"}, lambda x: x.update(jurisdiction="Valle")),
+            ({"jurisdiction": None}, lambda x: x.update(jurisdiction="")),
+            ({"timezone": "America/Chicago"}, lambda x: x.update(timezone="America/Chicago")),
+            ({"public_comment": {"minutes_per_speaker": 3}}, lambda x: x["public_comment"].update(minutes_per_speaker=3)),
+            ({"public_comment": {"signup_closes_minutes_before": -15}},
+             lambda x: x["public_comment"].update(signup_closes_minutes_before=-15)),
+            ({"public_comment": {"remote_allowed": True}}, lambda x: x["public_comment"].update(remote_allowed=True)),
+            ({"public_comment": {"interpretation_lead_hours": 72}},
+             lambda x: x["public_comment"].update(interpretation_lead_hours=72)),
+            ({"public_comment": {"signup_opens_minutes_before": 10080, "written_limit_words": 500}},
+             lambda x: x["public_comment"].update(signup_opens_minutes_before=10080, written_limit_words=500)),
+            ({"public_comment": {"written_limit_words": None}}, lambda x: x["public_comment"].update(written_limit_words=None)),
+        ]
+        expected = json.loads(json.dumps(b))
+        for sent, change in changes:
+            with self.subTest(sent=sent):
+                change(expected)
+                res = c.patch(f"{API}/bodies/{b['id']}", sent)
+                self.assertStatus(res, 200)
+                self.assertEqual(res.json, expected)
+                self.assertEqual(c.get(f"{API}/bodies/{b['id']}").json, expected)
+        # publishing gives the feed's links, withdrawing takes them away
+        res = c.patch(f"{API}/bodies/{b['id']}", {"feed_public": True})
+        self.assertStatus(res, 200)
+        self.assertEqual({**res.json, "feed": None}, {**expected, "feed_public": True})
+        self.assertRegex(res.json["feed"]["url"], rf"^https?://[^/]+/feeds/bodies/{b['id']}\.ics$")
+        self.assertEqual(res.json["feed"]["webcal_url"], "webcal://" + res.json["feed"]["url"].split("://", 1)[1])
+        self.assertEqual(c.patch(f"{API}/bodies/{b['id']}", {"feed_public": False}).json, expected)
+        # several at once, and a change to nothing at all
+        both = {"name": "Valle Council", "public_comment": {"minutes_per_speaker": 1, "remote_allowed": False}}
+        res = c.patch(f"{API}/bodies/{b['id']}", both)
+        self.assertStatus(res, 200)
+        expected.update(name="Valle Council")
+        expected["public_comment"].update(minutes_per_speaker=1, remote_allowed=False)
+        self.assertEqual(res.json, expected)
+        before = self.d.snapshot()
+        for same in ({}, {"public_comment": {}}, {"name": "Valle Council", "kind": "commission"}):
+            with self.subTest(unchanged=same):
+                self.assertEqual(c.patch(f"{API}/bodies/{b['id']}", same).json, expected)
+        self.assertEqual(self.d.snapshot(), before, "a change to nothing writes nothing")
+
+    def test_every_bad_value_is_422_naming_its_field_and_changes_nothing(self):
+        c = self.g.coord
+        b = self.body(c, **self.FULL_BODY)
+        self.assertStatus(c.patch(f"{API}/bodies/{b['id']}", {"public_comment": {"signup_opens_minutes_before": 600}}), 200)
+        b = c.get(f"{API}/bodies/{b['id']}").json
+        cases = [
+            ({"name": ""}, "name"),
+            ({"name": None}, "name"),
+            ({"name": "x" * 201}, "name"),
+            ({"name": "two\nlines"}, "name"),
+            ({"name": 7}, "name"),
+            ({"kind": "star_chamber"}, "kind"),
+            ({"kind": None}, "kind"),
+            ({"jurisdiction": "j" * 201}, "jurisdiction"),
+            ({"timezone": "America/Springfield"}, "timezone"),
+            ({"timezone": ""}, "timezone"),
+            ({"timezone": None}, "timezone"),
+            ({"feed_public": "yes"}, "feed_public"),
+            ({"feed_public": None}, "feed_public"),
+            ({"public_comment": "lenient"}, "public_comment"),
+            ({"public_comment": {"minutes_per_speaker": 0}}, "minutes_per_speaker"),
+            ({"public_comment": {"minutes_per_speaker": 121}}, "minutes_per_speaker"),
+            ({"public_comment": {"minutes_per_speaker": "3"}}, "minutes_per_speaker"),
+            ({"public_comment": {"minutes_per_speaker": 2.5}}, "minutes_per_speaker"),
+            ({"public_comment": {"signup_closes_minutes_before": -1441}}, "signup_closes_minutes_before"),
+            # sign-up must still open (600 minutes before) before it closes
+            ({"public_comment": {"signup_closes_minutes_before": 600}}, "signup_closes_minutes_before"),
+            ({"public_comment": {"signup_opens_minutes_before": 30}}, "signup_opens_minutes_before"),
+            ({"public_comment": {"remote_allowed": "yes"}}, "remote_allowed"),
+            ({"public_comment": {"interpretation_lead_hours": -1}}, "interpretation_lead_hours"),
+            ({"public_comment": {"interpretation_lead_hours": 721}}, "interpretation_lead_hours"),
+            ({"public_comment": {"minutes": 3}}, "minutes"),
+            ({"color": "blue"}, "color"),
+            ({"id": 5}, "id"),
+            # all or nothing: the good field does not go in beside the bad one
+            ({"name": "Renamed", "kind": "star_chamber"}, "kind"),
+            ({"name": "Renamed", "public_comment": {"minutes_per_speaker": 3, "interpretation_lead_hours": 9999}},
+             "interpretation_lead_hours"),
+        ]
+        before = self.d.snapshot()
+        for sent, field in cases:
+            with self.subTest(sent=sent):
+                self.assertError(c.patch(f"{API}/bodies/{b['id']}", sent), 422, "invalid", field)
+        self.assertError(c.request("PATCH", f"{API}/bodies/{b['id']}", raw=b"{not json"), 400, "malformed")
+        self.assertError(c.request("PATCH", f"{API}/bodies/{b['id']}", raw=b"[1]"), 400, "malformed")
+        self.assertEqual(self.d.snapshot(), before)
+        self.assertEqual(c.get(f"{API}/bodies/{b['id']}").json, b)
+
+    def test_another_groups_body_is_404_a_viewer_403_and_neither_changes_it(self):
+        b = self.body(self.g.coord, **self.FULL_BODY)
+        before = self.d.snapshot()
+        for sent in ({"name": "Taken over"}, {"public_comment": {"minutes_per_speaker": 9}}, {"feed_public": True}, {}):
+            with self.subTest(sent=sent):
+                res = self.other.coord.patch(f"{API}/bodies/{b['id']}", sent)
+                self.assertError(res, 404, "not_found")
+                self.assertNotIn(b["name"], res.body.decode())
+                self.assertError(self.other.coord.patch(f"{API}/bodies/987654321", sent), 404, "not_found")
+                self.assertError(self.g.viewer.patch(f"{API}/bodies/{b['id']}", sent), 403, "forbidden")
+                self.assertError(self.admin.patch(f"{API}/bodies/{b['id']}", sent), 403, "forbidden")
+        self.assertEqual(self.d.snapshot(), before)
+
+    def test_each_change_is_audited_with_the_names_of_the_fields_it_changed(self):
+        c = self.g.coord
+        b = self.body(c, **self.FULL_BODY)
+        after = self.last_audit_id(c)
+        c.patch(f"{API}/bodies/{b['id']}", {"name": "A secret-looking name", "public_comment": {"minutes_per_speaker": 4}})
+        c.patch(f"{API}/bodies/{b['id']}", {"name": "A secret-looking name"})  # no change: no entry
+        c.patch(f"{API}/bodies/{b['id']}", {"feed_public": True})
+        entries = self.audit_since(c, after)
+        self.assertEqual([(e["action"], e["entity"], e["actor"]["id"]) for e in entries],
+                         [("body.updated", {"kind": "body", "id": b["id"]}, self.g.coord_id)] * 2)
+        self.assertEqual([sorted(e["detail"]["changed"]) for e in entries],
+                         [["minutes_per_speaker", "name"], ["feed_public"]])
+        self.assertEqual([e["detail"]["feed_public"] for e in entries], [False, True])
+        self.assertNotIn("secret-looking", json.dumps(entries))
+        events = self.d.sql("SELECT type, entity_kind, entity_id FROM domain_event WHERE type = 'body.updated' "
+                            "AND entity_id = ?", b["id"])
+        self.assertEqual(events, [("body.updated", "body", b["id"])] * 2)
+
+    def test_a_new_zone_is_for_new_meetings_and_new_rules_apply_at_once_to_public_sign_up(self):
+        c = self.g.coord
+        b = self.body(c, **self.FULL_BODY)
+        m = self.meeting(c, b["id"], days=10)
+        self.assertStatus(c.patch(f"{API}/bodies/{b['id']}", {"timezone": "America/New_York"}), 200)
+        kept = c.get(f"{API}/meetings/{m['id']}").json
+        self.assertEqual((kept["timezone"], kept["starts_at"], kept["sequence"]), (m["timezone"], m["starts_at"], m["sequence"]))
+        later = self.meeting(c, b["id"], days=12)
+        self.assertEqual(later["timezone"], "America/New_York")
+        self.assertTimeIn(later["starts_at"], "America/New_York")
+        public = self.d.client(source="127.0.3.1")
+        link = token_of(m["signup_url"])
+        note_secret(link)
+        self.assertEqual(public.get(f"{API}/public/signup/{link}").json["signup"]["state"], "open")
+        # sign-up now closes 11 days before: the meeting, 10 days away, is closed to the public at once
+        self.assertStatus(c.patch(f"{API}/bodies/{b['id']}", {"public_comment": {"signup_closes_minutes_before": 11 * 1440}}), 200)
+        page = public.get(f"{API}/public/signup/{link}").json
+        self.assertEqual(page["signup"]["state"], "closed")
+        self.assertSameInstant(page["signup"]["closes_at"],
+                               (instant(m["starts_at"]) - datetime.timedelta(days=11)).isoformat())
+
+    # -- the group -----------------------------------------------------------------
+
+    def test_patching_the_group_changes_each_setting_alone_and_answers_as_get_does(self):
+        g = self.make_group("Settings Coalition")
+        c = g.coord
+        start = c.get(f"{API}/groups/current").json
+        self.assertEqual((start["name"], start["language"]), ("Settings Coalition", "en"))
+        expected = dict(start)
+        for sent in ({"name": "Settings Coalition of Valle"}, {"timezone": "America/Denver"}, {"language": "es"},
+                     {"language": "EN"}, {"name": "Coalición de Valle", "language": "es", "timezone": "America/Chicago"}):
+            with self.subTest(sent=sent):
+                expected.update({k: v.lower() if k == "language" else v for k, v in sent.items()})
+                res = c.patch(f"{API}/groups/current", sent)
+                self.assertStatus(res, 200)
+                self.assertEqual(res.json, expected)
+                self.assertEqual(c.get(f"{API}/groups/current").json, expected)
+                self.assertEqual(g.viewer.get(f"{API}/groups/current").json, expected)
+        # the slug, the country and the reminder rules are not touched
+        self.assertEqual((expected["slug"], expected["country"], expected["reminders"]),
+                         (start["slug"], start["country"], start["reminders"]))
+        # the group's zone is where new bodies start; its language where new volunteers do
+        self.assertEqual(self.body(c, name="New body")["timezone"], "America/Chicago")
+        v = self.volunteer(c)
+        self.assertEqual((v["language"], v["timezone"]), ("es", "America/Chicago"))
+        before = self.d.snapshot()
+        self.assertEqual(c.patch(f"{API}/groups/current", {}).json, expected)
+        self.assertEqual(c.patch(f"{API}/groups/current", {"language": "es"}).json, expected)
+        self.assertEqual(self.d.snapshot(), before, "a change to nothing writes nothing")
+
+    def test_bad_group_settings_are_422_naming_the_field_and_change_nothing(self):
+        g = self.make_group("Strict Coalition")
+        start = g.coord.get(f"{API}/groups/current").json
+        cases = [
+            ({"name": ""}, "name"), ({"name": None}, "name"), ({"name": "n" * 201}, "name"),
+            ({"name": "a\r\nb"}, "name"), ({"name": ["x"]}, "name"),
+            ({"timezone": "Mars/Olympus_Mons"}, "timezone"), ({"timezone": None}, "timezone"),
+            ({"language": "fr"}, "language"), ({"language": "es-MX"}, "language"), ({"language": ""}, "language"),
+            ({"language": "e"}, "language"), ({"language": 1}, "language"),
+            ({"slug": "taken-over"}, "slug"), ({"country": "MX"}, "country"), ({"reminders": []}, "reminders"),
+            ({"name": "Good name", "timezone": "Nowhere/Special"}, "timezone"),
+        ]
+        before = self.d.snapshot()
+        for sent, field in cases:
+            with self.subTest(sent=sent):
+                self.assertError(g.coord.patch(f"{API}/groups/current", sent), 422, "invalid", field)
+        self.assertError(g.coord.request("PATCH", f"{API}/groups/current", raw=b"nope"), 400, "malformed")
+        self.assertEqual(self.d.snapshot(), before)
+        self.assertEqual(g.coord.get(f"{API}/groups/current").json, start)
+
+    def test_viewers_and_admins_may_not_change_the_group_and_each_group_changes_only_itself(self):
+        g = self.make_group("Guarded Coalition")
+        before = self.d.snapshot()
+        self.assertError(g.viewer.patch(f"{API}/groups/current", {"name": "Viewer was here"}), 403, "forbidden")
+        self.assertError(self.admin.patch(f"{API}/groups/current", {"name": "Admin was here"}), 403, "forbidden")
+        self.assertError(self.d.client().patch(f"{API}/groups/current", {"name": "Anyone"}), 401, "unauthorized")
+        self.assertEqual(self.d.snapshot(), before)
+        other_before = self.other.coord.get(f"{API}/groups/current").json
+        self.assertStatus(g.coord.patch(f"{API}/groups/current", {"name": "Guarded Coalition II", "language": "es"}), 200)
+        self.assertEqual(self.other.coord.get(f"{API}/groups/current").json, other_before)
+
+    def test_a_group_change_is_audited_with_the_names_of_the_fields_it_changed(self):
+        g = self.make_group("Audited Coalition")
+        after = self.last_audit_id(g.coord)
+        g.coord.patch(f"{API}/groups/current", {"name": "Audited Coalition (renamed)", "timezone": "America/Denver"})
+        g.coord.patch(f"{API}/groups/current", {"timezone": "America/Denver", "language": "es"})
+        entries = self.audit_since(g.coord, after)
+        self.assertEqual([(e["action"], e["entity"], e["actor"]["id"], e["detail"]) for e in entries],
+                         [("group.updated", {"kind": "group", "id": g.id}, g.coord_id, {"changed": ["name", "timezone"]}),
+                          ("group.updated", {"kind": "group", "id": g.id}, g.coord_id, {"changed": ["language"]})])
+        self.assertNotIn("renamed", json.dumps(entries))
+
+
+# =============================================================================
 # 8. Durability
 # =============================================================================
 
@@ -2381,9 +2638,11 @@ class CalendarFeeds(DaemonTest):
     def test_each_feed_answers_a_calendar_to_a_client_without_credentials(self):
         b = self.body(self.g.coord)
         self.assertFalse(b["feed_public"])
+        self.assertIsNone(b["feed"])
         res = self.g.coord.patch(f"{API}/bodies/{b['id']}", {"feed_public": True})
         self.assertStatus(res, 200)
-        self.assertEqual(res.json, {**b, "feed_public": True})
+        self.assertEqual({**res.json, "feed": None}, {**b, "feed_public": True})
+        self.assertEqual(urllib.parse.urlparse(res.json["feed"]["url"]).path, f"/feeds/bodies/{b['id']}.ics")
         m = self.meeting(self.g.coord, b["id"])
         v = self.volunteer(self.g.coord)
         self.assign(self.g.coord, self.slot(self.g.coord, m["id"])["id"], v["id"])
@@ -2429,7 +2688,7 @@ class MessageTemplates(DaemonTest):
 
 
 SUITE_ORDER = [Resources, Isolation, Roles, Sessions, BadInput, Capacity, PublicSignup, VolunteerPages, SignupLinkAndQr,
-               SlotOrder, CsvOverTheApi, Durability, Server, Digests, CalendarFeeds, MessageTemplates,
+               SlotOrder, CsvOverTheApi, Edits, Durability, Server, Digests, CalendarFeeds, MessageTemplates,
                AfterTheWholeSuite]
 
 

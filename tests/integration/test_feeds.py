@@ -172,9 +172,16 @@ class Feeds(unittest.TestCase):
                                         "stance": "oppose"}), 201)
             self.placed(m["id"], v["id"], agenda_item_id=item["id"])
             meetings.append(m)
-        # across the end of daylight saving time in Los Angeles
-        dst = self.meeting(b["id"], title="Across the DST change", starts_at="2026-11-01T00:30:00-07:00",
-                           ends_at="2026-11-01T03:30:00-08:00")
+        # across the next end of daylight saving time in Los Angeles (the
+        # first Sunday of November), so that the meeting is always ahead
+        today = datetime.date.today()
+        for year in (today.year, today.year + 1):
+            nov1 = datetime.date(year, 11, 1)
+            dst_end = nov1 + datetime.timedelta(days=(6 - nov1.weekday()) % 7)
+            if dst_end > today + datetime.timedelta(days=2):
+                break
+        dst = self.meeting(b["id"], title="Across the DST change", starts_at=f"{dst_end}T00:30:00-07:00",
+                           ends_at=f"{dst_end}T03:30:00-08:00")
         self.placed(dst["id"], v["id"])
         cancelled = self.meeting(b["id"], days=40, title="To be cancelled")
         self.placed(cancelled["id"], v["id"])
@@ -253,12 +260,39 @@ class Feeds(unittest.TestCase):
         self.assertEqual(self.fetch(f"/feeds/bodies/{hidden['id']}.ics").status, 200)
         self.ok(self.c.patch(f"{API}/bodies/{hidden['id']}", {"feed_public": False}))
         self.assertEqual(self.fetch(f"/feeds/bodies/{hidden['id']}.ics").status, 404)
-        self.assertEqual(self.c.patch(f"{API}/bodies/{hidden['id']}", {"name": "Renamed"}).status, 422)
         self.assertEqual(self.c.patch(f"{API}/bodies/{hidden['id']}", {"feed_public": "yes"}).status, 422)
+        self.assertEqual(self.c.patch(f"{API}/bodies/{hidden['id']}", {"color": "red"}).status, 422)
         text = res.body.decode().replace("\r\n ", "")
         self.assertIn("Open hearing", text)
         self.assertNotIn("Closed hearing", text)
         self.assertNotIn(v["name"], text)
+
+    def test_renaming_a_body_or_the_group_shows_in_the_feeds_at_once(self):
+        b = self.body(name="Harbor Commission", feed_public=True)
+        self.meeting(b["id"], title="Harbor hearing")
+        glinks = self.ok(self.c.post(f"{API}/groups/current/feed-token"), 201)
+        note_secret(path_of(glinks["url"]).rsplit("/", 1)[-1])
+        body_url = f"/feeds/bodies/{b['id']}.ics"
+        first = self.fetch(body_url)
+        self.assertEqual(first.status, 200)
+        self.assertIn("Harbor Commission", first.body.decode().replace("\r\n ", ""))
+        # a second fetch is the cached feed: 304 on its ETag
+        self.assertEqual(self.fetch(body_url, **{"If-None-Match": first.header("ETag")}).status, 304)
+        renamed = self.ok(self.c.patch(f"{API}/bodies/{b['id']}", {"name": "Port Authority Commission"}))
+        self.assertEqual(renamed["name"], "Port Authority Commission")
+        self.assertEqual(renamed["feed"]["url"], f"{PUBLIC}{body_url}")
+        after = self.fetch(body_url, **{"If-None-Match": first.header("ETag")})
+        self.assertEqual(after.status, 200, "the rename made the cached feed stale")
+        text = after.body.decode().replace("\r\n ", "")
+        self.assertIn("Port Authority Commission", text)
+        self.assertNotIn("Harbor Commission", text)
+        group_before = self.fetch(glinks["url"])
+        self.assertEqual(group_before.status, 200)
+        self.ok(self.c.patch(f"{API}/groups/current", {"name": "Valle Verde Coalición"}))
+        group_after = self.fetch(glinks["url"], **{"If-None-Match": group_before.header("ETag")})
+        self.assertEqual(group_after.status, 200, "the group's new name made its cached feed stale")
+        self.assertIn("Valle Verde Coalición", group_after.body.decode().replace("\r\n ", ""))
+        self.ok(self.c.patch(f"{API}/groups/current", {"name": "Valle, Verde; Coalición"}))
 
     # -- privacy ----------------------------------------------------------------
 

@@ -27,7 +27,7 @@ UI_PATHS = ["/app/", "/app/anything/deeper", "/signup/su_example", "/me/mg_examp
             "/ui/css/turnout.css", "/ui/i18n/es.json", "/ui/favicon.svg", "/ui/no-such-file.js"]
 
 ERROR_CODES = ["invalid", "malformed", "not_found", "full", "conflict", "closed", "forbidden", "unauthorized",
-               "rate_limited", "too_large"]
+               "rate_limited", "too_large", "plugin_disabled"]
 
 
 class Served(unittest.TestCase):
@@ -156,6 +156,15 @@ class Files(unittest.TestCase):
     def test_every_api_error_code_has_a_message_in_each_language(self):
         for lang, cat in self.catalogs().items():
             self.assertEqual([c for c in ERROR_CODES if f"error.{c}" not in cat], [], lang)
+
+    def test_every_error_code_the_page_script_translates_has_a_message(self):
+        js = (WEB / "js" / "i18n.js").read_text(encoding="utf-8")
+        listed = re.search(r"export const ERROR_CODES = \[([^\]]*)\]", js)
+        self.assertIsNotNone(listed, "i18n.js lists the error codes it translates")
+        codes = re.findall(r"'([a-z_]+)'", listed.group(1))
+        self.assertEqual(sorted(set(codes) - set(ERROR_CODES)), [], "codes i18n.js knows that this test does not")
+        for lang, cat in self.catalogs().items():
+            self.assertEqual([c for c in codes if f"error.{c}" not in cat], [], lang)
 
     def test_every_key_the_code_names_is_in_the_catalog(self):
         en = self.catalogs()["en"]

@@ -207,7 +207,7 @@ void Delivery::on_event(const plugin::Event& e) {
           "WHERE a.id = ?",
           e.entity_id);
       if (q.step()) meeting_id = q.int64(0);
-    } else if (e.type == "volunteer.updated" || e.type == "group.reminders_set") {
+    } else if (e.type == "volunteer.updated" || e.type == "group.reminders_set" || e.type == "body.updated") {
       group_only = e.group_id;
     } else {
       return;

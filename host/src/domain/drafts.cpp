@@ -55,11 +55,8 @@ Volunteer validate_volunteer(const VolunteerDraft& d, const Group& group) {
   return v;
 }
 
-Body validate_body(const BodyDraft& d, const Group& group) {
-  Body b;
-  b.group_id = group.id;
-  if (!d.name) throw invalid("name", "a body needs a name, e.g. Valle County Board of Supervisors");
-  b.name = check_line(*d.name, "name", 1, kNameMax);
+void apply_body(Body& b, const BodyDraft& d) {
+  if (d.name) b.name = check_line(*d.name, "name", 1, kNameMax);
   if (d.kind) {
     auto kind = parse_body_kind(*d.kind);
     if (!kind)
@@ -68,7 +65,7 @@ Body validate_body(const BodyDraft& d, const Group& group) {
     b.kind = *kind;
   }
   if (d.jurisdiction) b.jurisdiction = check_line(*d.jurisdiction, "jurisdiction", 0, kNameMax);
-  b.timezone = d.timezone ? check_timezone(*d.timezone) : group.timezone;
+  if (d.timezone) b.timezone = check_timezone(*d.timezone);
   auto& pc = b.public_comment;
   if (d.minutes_per_speaker) pc.minutes_per_speaker = check_range(*d.minutes_per_speaker, 1, 120, "minutes_per_speaker");
   if (d.signup_opens_minutes_before)
@@ -85,9 +82,21 @@ Body validate_body(const BodyDraft& d, const Group& group) {
   if (d.written_deadline_minutes_before)
     pc.written_deadline_minutes_before =
         check_optional_range(*d.written_deadline_minutes_before, 0, 525600, "written_deadline_minutes_before");
+  // Checked on the result, so a change to either side is held to the other
+  // side as stored; the error names the side that was sent.
   if (pc.signup_opens_minutes_before && *pc.signup_opens_minutes_before <= pc.signup_closes_minutes_before)
-    throw invalid("signup_opens_minutes_before", "sign-up must open before it closes");
+    throw invalid(d.signup_closes_minutes_before && !d.signup_opens_minutes_before ? "signup_closes_minutes_before"
+                                                                                   : "signup_opens_minutes_before",
+                  "sign-up must open before it closes");
   if (d.feed_public) b.feed_public = *d.feed_public;
+}
+
+Body validate_body(const BodyDraft& d, const Group& group) {
+  if (!d.name) throw invalid("name", "a body needs a name, e.g. Valle County Board of Supervisors");
+  Body b;
+  b.group_id = group.id;
+  b.timezone = group.timezone;
+  apply_body(b, d);
   return b;
 }
 

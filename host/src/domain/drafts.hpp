@@ -27,7 +27,10 @@ struct BodyDraft {
   std::optional<std::optional<int>> signup_opens_minutes_before{}, written_limit_words{}, written_deadline_minutes_before{};
   std::optional<bool> remote_allowed{}, feed_public{};
 };
+// The zone defaults to the group's. On update (apply_body) the result is
+// checked whole: sign-up must still open before it closes.
 Body validate_body(const BodyDraft& draft, const Group& group);
+void apply_body(Body& b, const BodyDraft& draft);
 
 struct MeetingDraft {
   std::optional<Id> body_id{};

@@ -127,6 +127,12 @@ std::string normalize_language(std::string_view text, std::string_view field) {
   return out;
 }
 
+std::string check_supported_language(std::string_view text, std::string_view field) {
+  std::string tag = normalize_language(text, field);
+  if (tag != "en" && tag != "es") throw invalid(std::string(field), "Turnout speaks en (English) and es (Spanish)");
+  return tag;
+}
+
 std::string check_timezone(std::string_view text, std::string_view field) {
   std::string t(trim(text));
   auto bad = [&] {

@@ -18,6 +18,9 @@ std::string normalize_phone(std::string_view text, std::string_view default_regi
 std::string normalize_email(std::string_view text, std::string_view field = "email");
 // A BCP 47 language tag (en, es, es-MX, zh-Hant); primary subtag lower-cased.
 std::string normalize_language(std::string_view text, std::string_view field = "language");
+// A language Turnout's pages, messages and calendars are written in: en or
+// es (the primary subtag alone, as normalize_language writes it).
+std::string check_supported_language(std::string_view text, std::string_view field = "language");
 // An IANA time zone name known to this machine's tz database.
 std::string check_timezone(std::string_view text, std::string_view field = "timezone");
 // A tag such as speaker or interpreter:es: [a-z0-9_:-], at most 40.

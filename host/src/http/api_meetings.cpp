@@ -39,7 +39,8 @@ std::optional<std::pair<std::int64_t, domain::Id>> meeting_cursor(const Call& ca
 void add_meeting_routes(Api& api) {
   api.add(bh_verb::get, "/api/v1/bodies", Access::viewer, "Bodies your group follows", [](Call& call) -> Outcome {
     json items = json::array();
-    for (const auto& b : store::list_bodies(call.db, call.group_id())) items.push_back(to_json(b));
+    auto url = call.api.public_url();
+    for (const auto& b : store::list_bodies(call.db, call.group_id())) items.push_back(to_json(b, url));
     return ok({{"items", items}, {"next", nullptr}});
   });
   api.add(bh_verb::post, "/api/v1/bodies", Access::coordinator, "Add a body and its public-comment rules",
@@ -47,12 +48,25 @@ void add_meeting_routes(Api& api) {
             auto draft = body_draft(call.json());
             auto group = call.group();
             domain::validate_body(draft, group);
-            return Deferred(
-                [draft, group](const store::Context& ctx) { return created(to_json(store::create_body(ctx, group, draft))); });
+            auto url = call.api.public_url();
+            return Deferred([draft, group, url](const store::Context& ctx) {
+              return created(to_json(store::create_body(ctx, group, draft), url));
+            });
           });
   api.add(bh_verb::get, "/api/v1/bodies/{id}", Access::viewer, "One body", [](Call& call) -> Outcome {
-    return ok(to_json(store::get_body(call.db, call.group_id(), call.id(0))));
+    return ok(to_json(store::get_body(call.db, call.group_id(), call.id(0)), call.api.public_url()));
   });
+  api.add(bh_verb::patch, "/api/v1/bodies/{id}", Access::coordinator,
+          "Change a body: any of its fields and public-comment rules, or publish its calendar (feed_public)",
+          [](Call& call) -> Outcome {
+            auto draft = body_draft(call.json());
+            auto group_id = call.group_id();
+            auto id = call.id(0);
+            auto url = call.api.public_url();
+            return Deferred([draft, group_id, id, url](const store::Context& ctx) {
+              return ok(to_json(store::update_body(ctx, group_id, id, draft), url));
+            });
+          });
 
   api.add(bh_verb::get, "/api/v1/meetings", Access::viewer,
           "Meetings by start time (?from=&to= RFC 3339, ?status=, ?body_id=)", [](Call& call) -> Outcome {

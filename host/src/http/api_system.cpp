@@ -29,10 +29,10 @@ Answer text(std::string body, std::string content_type) {
   return {beast_http::status::ok, json(std::move(body)), {{"Content-Type", std::move(content_type)}}};
 }
 
-json group_json(const Call& call) {
-  json out = to_json(call.group());
+json group_json(store::Database& db, const domain::Group& group) {
+  json out = to_json(group);
   json rules = json::array();
-  for (const auto& r : store::reminder_rules(call.db, call.group_id()))
+  for (const auto& r : store::reminder_rules(db, group.id))
     rules.push_back({{"offset_minutes", r.offset_minutes}, {"channel", r.channel}});
   out["reminders"] = rules;
   return out;
@@ -97,7 +97,18 @@ void add_system_routes(Api& api) {
           });
 
   api.add(bh_verb::get, "/api/v1/groups/current", Access::viewer, "Your group and its reminder rules",
-          [](Call& call) -> Outcome { return ok(group_json(call)); });
+          [](Call& call) -> Outcome { return ok(group_json(call.db, call.group())); });
+
+  api.add(bh_verb::patch, "/api/v1/groups/current", Access::coordinator,
+          "Change your group's name, time zone or language (en, es)", [](Call& call) -> Outcome {
+            const auto body = call.json();
+            JsonReader r(body, {"name", "timezone", "language"});
+            store::GroupPatch patch{r.string("name"), r.string("timezone"), r.string("language")};
+            auto group_id = call.group_id();
+            return Deferred([group_id, patch](const store::Context& ctx) {
+              return ok(group_json(ctx.db, store::update_group(ctx, group_id, patch)));
+            });
+          });
 
   api.add(bh_verb::put, "/api/v1/groups/current/reminders", Access::coordinator,
           "Set when reminders go out: minutes before each meeting, on which channels", [](Call& call) -> Outcome {

@@ -100,12 +100,16 @@ json optional_value(const std::optional<T>& v) {
 }
 }  // namespace
 
-json feed_links(const std::string& public_url, const std::string& token) {
-  std::string url = public_url + "/feeds/volunteers/" + token + ".ics";
+json calendar_links(const std::string& public_url, std::string_view path) {
+  std::string url = public_url + std::string(path);
   std::string webcal = url;
   auto scheme = webcal.find("://");
   if (scheme != std::string::npos) webcal = "webcal" + webcal.substr(scheme);
   return {{"url", url}, {"webcal_url", webcal}};
+}
+
+json feed_links(const std::string& public_url, const std::string& token) {
+  return calendar_links(public_url, "/feeds/volunteers/" + token + ".ics");
 }
 
 json to_json(const domain::Group& g) {
@@ -141,7 +145,7 @@ json to_json(const domain::Volunteer& v) {
           {"updated_at", rfc3339(v.updated_at, v.timezone)}};
 }
 
-json to_json(const domain::Body& b) {
+json to_json(const domain::Body& b, const std::string& public_url) {
   const auto& pc = b.public_comment;
   return {{"id", b.id},
           {"name", b.name},
@@ -156,7 +160,9 @@ json to_json(const domain::Body& b) {
             {"remote_allowed", pc.remote_allowed},
             {"interpretation_lead_hours", pc.interpretation_lead_hours},
             {"written_limit_words", optional_value(pc.written_limit_words)},
-            {"written_deadline_minutes_before", optional_value(pc.written_deadline_minutes_before)}}}};
+            {"written_deadline_minutes_before", optional_value(pc.written_deadline_minutes_before)}}},
+          {"feed", b.feed_public ? calendar_links(public_url, "/feeds/bodies/" + std::to_string(b.id) + ".ics")
+                                 : json(nullptr)}};
 }
 
 json to_json(const domain::Meeting& m, const std::string& public_url) {

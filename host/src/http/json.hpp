@@ -37,13 +37,16 @@ class JsonReader {
 };
 
 std::string rfc3339(domain::Time t, const std::string& timezone);
-// A volunteer's calendar feed: {url} for apps that take a link, {webcal_url}
-// for one-tap subscribe.
+// A calendar feed at `path` (/feeds/...): {url} for apps that take a link,
+// {webcal_url} for one-tap subscribe.
+nlohmann::json calendar_links(const std::string& public_url, std::string_view path);
+// A volunteer's calendar feed.
 nlohmann::json feed_links(const std::string& public_url, const std::string& token);
 nlohmann::json to_json(const domain::Group& g);
 nlohmann::json to_json(const domain::Account& a);
 nlohmann::json to_json(const domain::Volunteer& v);
-nlohmann::json to_json(const domain::Body& b);
+// With `feed` ({url, webcal_url}) while the body's calendar is public, else null.
+nlohmann::json to_json(const domain::Body& b, const std::string& public_url);
 nlohmann::json to_json(const domain::Meeting& m, const std::string& public_url);
 nlohmann::json to_json(const domain::AgendaItem& item);
 nlohmann::json to_json(const domain::Slot& s);

@@ -6,7 +6,6 @@
 #include "security/secrets.hpp"
 #include "store/groups.hpp"
 #include "store/journal.hpp"
-#include "store/meetings.hpp"
 
 namespace turnout::store {
 namespace {
@@ -20,15 +19,6 @@ std::atomic<std::uint64_t>& counter(domain::Id group_id) noexcept {
 Blob as_blob(const std::string& s) { return Blob(reinterpret_cast<const unsigned char*>(s.data()), s.size()); }
 
 }  // namespace
-
-void set_body_feed_public(const Context& ctx, domain::Id group_id, domain::Id body_id, bool feed_public) {
-  ctx.db.write([&] {
-    get_body(ctx.db, group_id, body_id);
-    ctx.db.query("UPDATE body SET feed_public = ?, updated_at = ? WHERE id = ?", feed_public, ctx.now(), body_id).run();
-    audit(ctx, group_id, "body.updated", "body", body_id, {{"feed_public", feed_public}});
-    record_event(ctx, group_id, "body.updated", "body", body_id, {{"feed_public", feed_public}});
-  });
-}
 
 std::string rotate_group_feed_token(const Context& ctx, domain::Id group_id) {
   std::string token = security::new_token("gf_");

@@ -16,9 +16,6 @@
 
 namespace turnout::store {
 
-// Publishes or withdraws the body's calendar feed (GET /feeds/bodies/{id}.ics).
-void set_body_feed_public(const Context& ctx, domain::Id group_id, domain::Id body_id, bool feed_public);
-
 // A new feed token for the group's calendar; the old one stops working.
 std::string rotate_group_feed_token(const Context& ctx, domain::Id group_id);
 

@@ -61,6 +61,33 @@ domain::Group get_group(Database& db, domain::Id id) {
   return read_group(q);
 }
 
+domain::Group update_group(const Context& ctx, domain::Id id, const GroupPatch& patch) {
+  std::optional<std::string> name, timezone, language;
+  if (patch.name) name = domain::check_line(*patch.name, "name", 1, 200);
+  if (patch.timezone) timezone = domain::check_timezone(*patch.timezone);
+  if (patch.language) language = domain::check_supported_language(*patch.language);
+  return ctx.db.write([&] {
+    domain::Group g = get_group(ctx.db, id);
+    nlohmann::json changed = nlohmann::json::array();
+    auto set = [&](const std::optional<std::string>& value, const char* field, std::string& member) {
+      if (!value || *value == member) return;
+      member = *value;
+      changed.push_back(field);
+    };
+    set(name, "name", g.name);
+    set(timezone, "timezone", g.timezone);
+    set(language, "language", g.language);
+    if (changed.empty()) return g;
+    ctx.db
+        .query("UPDATE \"group\" SET name = ?, timezone = ?, language = ?, updated_at = ? WHERE id = ?", g.name,
+               g.timezone, g.language, ctx.now(), id)
+        .run();
+    audit(ctx, id, "group.updated", "group", id, {{"changed", changed}});
+    record_event(ctx, id, "group.updated", "group", id, {{"changed", changed}});
+    return g;
+  });
+}
+
 std::vector<domain::Group> list_groups(Database& db) {
   std::vector<domain::Group> out;
   auto q = db.query(std::string("SELECT ") + kGroupColumns + " FROM \"group\" ORDER BY id");

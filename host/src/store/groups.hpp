@@ -20,6 +20,15 @@ struct GroupDraft {
 domain::Group create_group(const Context& ctx, const GroupDraft& draft);
 std::optional<domain::Group> find_group(Database& db, std::string_view slug);
 domain::Group get_group(Database& db, domain::Id id);
+// The group's own settings; members left empty stay as they are.
+struct GroupPatch {
+  std::optional<std::string> name, timezone, language;
+};
+// Checks as create_group does (the language must be one Turnout speaks: en,
+// es), audits and emits group.updated with the names of what changed, so
+// the group's rendered calendars (its name and language are in them) go
+// stale. Nothing changed, nothing written.
+domain::Group update_group(const Context& ctx, domain::Id id, const GroupPatch& patch);
 std::vector<domain::Group> list_groups(Database& db);
 
 struct AccountDraft {

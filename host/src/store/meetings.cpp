@@ -132,6 +132,53 @@ domain::Body create_body(const Context& ctx, const domain::Group& group, const d
   });
 }
 
+domain::Body update_body(const Context& ctx, domain::Id group_id, domain::Id id, const domain::BodyDraft& draft) {
+  return ctx.db.write([&] {
+    const domain::Body before = get_body(ctx.db, group_id, id);
+    domain::Body b = before;
+    domain::apply_body(b, draft);
+    // The names of what changed, never the values: a body's name is not
+    // contact data, but the audit log keeps to ids, flags and field names.
+    const auto& was = before.public_comment;
+    const auto& now = b.public_comment;
+    nlohmann::json changed = nlohmann::json::array();
+    auto note = [&](bool differs, const char* field) {
+      if (differs) changed.push_back(field);
+    };
+    note(b.name != before.name, "name");
+    note(b.kind != before.kind, "kind");
+    note(b.jurisdiction != before.jurisdiction, "jurisdiction");
+    note(b.timezone != before.timezone, "timezone");
+    note(now.minutes_per_speaker != was.minutes_per_speaker, "minutes_per_speaker");
+    note(now.signup_opens_minutes_before != was.signup_opens_minutes_before, "signup_opens_minutes_before");
+    note(now.signup_closes_minutes_before != was.signup_closes_minutes_before, "signup_closes_minutes_before");
+    note(now.remote_allowed != was.remote_allowed, "remote_allowed");
+    note(now.interpretation_lead_hours != was.interpretation_lead_hours, "interpretation_lead_hours");
+    note(now.written_limit_words != was.written_limit_words, "written_limit_words");
+    note(now.written_deadline_minutes_before != was.written_deadline_minutes_before, "written_deadline_minutes_before");
+    note(b.feed_public != before.feed_public, "feed_public");
+    if (changed.empty()) return b;
+    ctx.db
+        .query(
+            "UPDATE body SET name = ?, kind = ?, jurisdiction = ?, timezone = ?, minutes_per_speaker = ?, "
+            "signup_opens_minutes_before = ?, signup_closes_minutes_before = ?, remote_allowed = ?, "
+            "interpretation_lead_hours = ?, written_limit_words = ?, written_deadline_minutes_before = ?, "
+            "feed_public = ?, updated_at = ? WHERE id = ? AND group_id = ?",
+            b.name, domain::to_string(b.kind), b.jurisdiction, b.timezone, now.minutes_per_speaker,
+            now.signup_opens_minutes_before, now.signup_closes_minutes_before, now.remote_allowed,
+            now.interpretation_lead_hours, now.written_limit_words, now.written_deadline_minutes_before, b.feed_public,
+            ctx.now(), b.id, group_id)
+        .run();
+    nlohmann::json detail{{"changed", changed}, {"feed_public", b.feed_public}};
+    audit(ctx, group_id, "body.updated", "body", b.id, detail);
+    // The event makes the group's rendered feeds stale (the body's name is in
+    // its public feed, its meetings in every feed of the group) and has the
+    // delivery planner re-plan the deadline reminders its rules move.
+    record_event(ctx, group_id, "body.updated", "body", b.id, detail);
+    return b;
+  });
+}
+
 domain::Body get_body(Database& db, domain::Id group_id, domain::Id id) {
   auto q = db.query(fmt::format("SELECT {} FROM body WHERE id = ? AND group_id = ?", kBodyColumns), id, group_id);
   if (!q.step()) throw not_found("body");

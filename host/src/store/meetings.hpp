@@ -13,6 +13,11 @@ namespace turnout::store {
 
 domain::Body create_body(const Context& ctx, const domain::Group& group, const domain::BodyDraft& draft);
 domain::Body get_body(Database& db, domain::Id group_id, domain::Id id);
+// Changes only what the draft names, checked as creation checks it (the
+// result whole). A body's zone is the default for its new meetings only:
+// each meeting keeps its own. Audits and emits body.updated with the names
+// of the fields that changed; nothing changed, nothing written.
+domain::Body update_body(const Context& ctx, domain::Id group_id, domain::Id id, const domain::BodyDraft& draft);
 std::vector<domain::Body> list_bodies(Database& db, domain::Id group_id);
 
 domain::Meeting create_meeting(const Context& ctx, domain::Id group_id, const domain::MeetingDraft& draft);

@@ -1,6 +1,6 @@
 // The coordinators' app, /app/: one page that routes by #hash. Every view
 // reads the API afresh and draws itself with dom.js (textContent only).
-import { h, clear, field, option, formValues } from './dom.js';
+import { h, clear, append, field, option, formValues } from './dom.js';
 import { api, get, post, patch, put, del, all, setCsrf, ApiError } from './api.js';
 import { t, has, setLanguage, preferredLanguage, languageSwitch, onLanguageChange, formatDateTime, formatShort, formatTime, errorText } from './i18n.js';
 import { wallToIso, isoToWall } from './zones.js';
@@ -24,6 +24,13 @@ export const roleName = (role) => (has(`role.${role}`) ? t(`role.${role}`) : rol
 const badge = (kind, text) => h('span', { class: `badge ${kind}`, text });
 
 export function flash(kind, text) { state.flash = { kind, text }; }
+
+// Viewers read; only coordinators change things. The server is the real
+// gate (403); the pages just do not offer a viewer what would be refused.
+export const canWrite = () => Boolean(state.session && state.session.account && state.session.account.role === 'coordinator');
+export function readOnlyNote() {
+  return canWrite() ? null : h('p', { class: 'notice info', id: 'read-only', text: t('app.read_only') });
+}
 
 function flashBox() {
   const box = h('div', { class: `notice ${state.flash ? state.flash.kind : 'ok'}`, role: 'status', id: 'flash' });
@@ -50,7 +57,8 @@ export async function attempt(fn, okText) {
 }
 
 export function page(titleKey, ...rest) {
-  clear(main).append(h('h1', { tabindex: '-1', text: t(titleKey) }), flashBox(), ...rest);
+  // dom.js's append: it leaves out the null a part the role does not get.
+  append(clear(main), h('h1', { tabindex: '-1', text: t(titleKey) }), flashBox(), readOnlyNote(), ...rest);
 }
 
 // -- sign in -------------------------------------------------------------------
@@ -163,38 +171,95 @@ async function dashboard() {
 
 // -- bodies ----------------------------------------------------------------------
 
-async function bodiesView() {
-  const [bodies, group] = [await get('/api/v1/bodies'), state.session.group];
-  const form = h('form', { id: 'new-body' },
-    field(t('field.name'), h('input', { type: 'text', name: 'name', required: true })),
-    field(t('field.kind'), h('select', { name: 'kind' }, BODY_KINDS.map((k) => option(k, t(`kind.${k}`), k === 'county_board')))),
-    field(t('field.jurisdiction'), h('input', { type: 'text', name: 'jurisdiction' })),
-    field(t('field.timezone'), h('input', { type: 'text', name: 'timezone', value: group.timezone }), t('bodies.timezone_hint')),
-    field(t('field.minutes_per_speaker'), h('input', { type: 'number', name: 'minutes_per_speaker', min: '1', value: '2' })),
-    field(t('field.signup_closes_minutes_before'), h('input', { type: 'number', name: 'signup_closes_minutes_before', value: '0' }), t('bodies.closes_hint')),
-    field(t('field.interpretation_lead_hours'), h('input', { type: 'number', name: 'interpretation_lead_hours', min: '0', value: '48' })),
-    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'remote_allowed' }), h('span', { text: t('field.remote_allowed') })),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', text: t('bodies.add') })));
+// The add form (no body) and the edit form (a body, prefilled): the same
+// fields, so a body can be changed in every way it was made.
+function bodyForm(b) {
+  const pc = b ? b.public_comment : null;
+  const form = h('form', { id: b ? 'edit-body' : 'new-body' },
+    field(t('field.name'), h('input', { type: 'text', name: 'name', required: true, value: b ? b.name : '' })),
+    field(t('field.kind'), h('select', { name: 'kind' }, BODY_KINDS.map((k) => option(k, t(`kind.${k}`), k === (b ? b.kind : 'county_board'))))),
+    field(t('field.jurisdiction'), h('input', { type: 'text', name: 'jurisdiction', value: b ? b.jurisdiction : '' })),
+    field(t('field.timezone'), h('input', { type: 'text', name: 'timezone', required: true, value: b ? b.timezone : state.session.group.timezone }),
+      t(b ? 'bodies.timezone_edit_hint' : 'bodies.timezone_hint')),
+    field(t('field.minutes_per_speaker'), h('input', { type: 'number', name: 'minutes_per_speaker', min: '1', max: '120', required: true,
+      value: String(pc ? pc.minutes_per_speaker : 2) })),
+    field(t('field.signup_closes_minutes_before'), h('input', { type: 'number', name: 'signup_closes_minutes_before', required: true,
+      value: String(pc ? pc.signup_closes_minutes_before : 0) }), t('bodies.closes_hint')),
+    field(t('field.interpretation_lead_hours'), h('input', { type: 'number', name: 'interpretation_lead_hours', min: '0', max: '720', required: true,
+      value: String(pc ? pc.interpretation_lead_hours : 48) })),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'remote_allowed', checked: pc && pc.remote_allowed }),
+      h('span', { text: t('field.remote_allowed') })),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', text: t(b ? 'common.save' : 'bodies.add') })));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const v = formValues(form);
-    attempt(() => post('/api/v1/bodies', {
-      name: v.name, kind: v.kind, jurisdiction: v.jurisdiction, timezone: v.timezone,
+    const sent = {
+      name: v.name, kind: v.kind, jurisdiction: v.jurisdiction, timezone: v.timezone.trim(),
       public_comment: {
         minutes_per_speaker: Number(v.minutes_per_speaker), signup_closes_minutes_before: Number(v.signup_closes_minutes_before),
         interpretation_lead_hours: Number(v.interpretation_lead_hours), remote_allowed: v.remote_allowed,
       },
-    }), t('bodies.added'));
+    };
+    if (b) attempt(() => patch(`/api/v1/bodies/${b.id}`, sent), t('common.saved'));
+    else attempt(() => post('/api/v1/bodies', sent), t('bodies.added'));
   });
+  return form;
+}
+
+async function bodiesView() {
+  const bodies = await get('/api/v1/bodies');
   page('bodies.title',
-    bodies.items.length ? h('div', { class: 'table-wrap' }, h('table', {},
-      h('thead', {}, h('tr', {}, ['field.name', 'field.kind', 'field.jurisdiction', 'field.timezone', 'field.minutes_per_speaker']
+    bodies.items.length ? h('div', { class: 'table-wrap' }, h('table', { id: 'bodies' },
+      h('thead', {}, h('tr', {}, ['field.name', 'field.kind', 'field.jurisdiction', 'field.timezone', 'field.minutes_per_speaker', 'bodies.calendar']
         .map((k) => h('th', { scope: 'col', text: t(k) })))),
-      h('tbody', {}, bodies.items.map((b) => h('tr', {}, h('td', { text: b.name }), h('td', { text: t(`kind.${b.kind}`) }),
-        h('td', { text: b.jurisdiction }), h('td', { text: b.timezone }), h('td', { text: String(b.public_comment.minutes_per_speaker) }))))))
+      h('tbody', {}, bodies.items.map((b) => h('tr', {},
+        h('td', {}, h('a', { href: `#/bodies/${b.id}`, text: b.name })), h('td', { text: t(`kind.${b.kind}`) }),
+        h('td', { text: b.jurisdiction }), h('td', { text: b.timezone }), h('td', { text: String(b.public_comment.minutes_per_speaker) }),
+        h('td', { text: t(b.feed_public ? 'bodies.calendar_public' : 'bodies.calendar_private') }))))))
       : h('p', { text: t('bodies.none') }),
-    h('section', { class: 'panel', 'aria-labelledby': 'add-body' }, h('h2', { id: 'add-body', text: t('bodies.add') }), form),
-    h('p', { class: 'hint', text: t('bodies.no_edit') }));
+    canWrite() ? h('section', { class: 'panel', 'aria-labelledby': 'add-body' }, h('h2', { id: 'add-body', text: t('bodies.add') }), bodyForm(null)) : null);
+}
+
+// A body's public calendar: the switch (coordinators), and its links while published.
+function bodyCalendarPanel(b) {
+  let control = null;
+  if (canWrite()) {
+    const toggle = h('input', { type: 'checkbox', role: 'switch', id: 'feed-public', checked: b.feed_public, 'aria-describedby': 'feed-public-hint' });
+    toggle.addEventListener('change', () => attempt(() => patch(`/api/v1/bodies/${b.id}`, { feed_public: toggle.checked }),
+      t(toggle.checked ? 'bodies.calendar_now_public' : 'bodies.calendar_now_private')));
+    control = h('label', { class: 'check' }, toggle, h('span', { text: t('bodies.calendar_switch') }));
+  }
+  return h('section', { class: 'panel', 'aria-labelledby': 'calendar-h' },
+    h('h2', { id: 'calendar-h', text: t('bodies.calendar') }),
+    control,
+    h('p', { class: 'hint', id: 'feed-public-hint', text: t('bodies.calendar_hint') }),
+    b.feed && b.feed_public ? [
+      h('p', { text: t('bodies.calendar_on') }),
+      h('p', { class: 'link-box' }, h('a', { class: 'button secondary', id: 'body-webcal', href: b.feed.webcal_url, text: t('bodies.calendar_subscribe') })),
+      h('p', { class: 'link-box' }, h('span', { text: t('bodies.calendar_url') }), h('a', { id: 'body-feed-url', class: 'mono', href: b.feed.url, text: b.feed.url })),
+    ] : h('p', { text: t('bodies.calendar_off') }));
+}
+
+async function bodyView(id) {
+  const b = await get(`/api/v1/bodies/${id}`);
+  const pc = b.public_comment;
+  const yes = (x) => t(x ? 'common.yes' : 'common.no');
+  append(clear(main),
+    h('p', { class: 'muted' }, h('a', { href: '#/bodies', text: t('nav.bodies') })),
+    h('h1', { tabindex: '-1', text: b.name }), flashBox(), readOnlyNote(),
+    h('dl', { class: 'facts' },
+      h('dt', { text: t('field.kind') }), h('dd', { text: t(`kind.${b.kind}`) }),
+      h('dt', { text: t('field.jurisdiction') }), h('dd', { text: b.jurisdiction || '—' }),
+      h('dt', { text: t('field.timezone') }), h('dd', { text: b.timezone }),
+      h('dt', { text: t('field.minutes_per_speaker') }), h('dd', { text: String(pc.minutes_per_speaker) }),
+      h('dt', { text: t('field.signup_closes_minutes_before') }), h('dd', { text: String(pc.signup_closes_minutes_before) }),
+      h('dt', { text: t('field.interpretation_lead_hours') }), h('dd', { text: String(pc.interpretation_lead_hours) }),
+      h('dt', { text: t('field.remote_allowed') }), h('dd', { text: yes(pc.remote_allowed) })),
+    bodyCalendarPanel(b),
+    canWrite() ? h('section', { class: 'panel', 'aria-labelledby': 'edit-body-h' },
+      h('h2', { id: 'edit-body-h', text: t('bodies.edit') }),
+      h('p', { class: 'hint', text: t('bodies.edit_hint') }),
+      bodyForm(b)) : null);
 }
 
 // -- meetings --------------------------------------------------------------------
@@ -242,8 +307,8 @@ async function meetingsView() {
         h('td', {}, h('a', { href: `#/meetings/${m.id}`, text: m.title })), h('td', { text: bodyName.get(m.body_id) || '' }),
         h('td', { text: formatShort(m.starts_at, m.timezone) }), h('td', {}, badge(m.status, t(`meeting_status.${m.status}`))))))))
       : h('p', { text: t('meetings.none') }),
-    h('section', { class: 'panel', 'aria-labelledby': 'add-meeting' }, h('h2', { id: 'add-meeting', text: t('meetings.add') }),
-      bodies.items.length ? meetingForm(bodies.items) : h('p', {}, t('meetings.need_body'), ' ', h('a', { href: '#/bodies', text: t('nav.bodies') }))));
+    canWrite() ? h('section', { class: 'panel', 'aria-labelledby': 'add-meeting' }, h('h2', { id: 'add-meeting', text: t('meetings.add') }),
+      bodies.items.length ? meetingForm(bodies.items) : h('p', {}, t('meetings.need_body'), ' ', h('a', { href: '#/bodies', text: t('nav.bodies') }))) : null);
 }
 
 const volunteerCache = new Map();
@@ -260,15 +325,15 @@ function signupPanel(m) {
     return h('section', { class: 'panel', 'aria-labelledby': 'signup-h' },
       h('h2', { id: 'signup-h', text: t('signup_admin.title') }),
       h('p', { text: t('signup_admin.off') }),
-      h('button', { type: 'button', id: 'signup-on', text: t('signup_admin.turn_on'),
-        onclick: () => attempt(() => post(`/api/v1/meetings/${m.id}/signup-link`), t('signup_admin.now_on')) }));
+      canWrite() ? h('button', { type: 'button', id: 'signup-on', text: t('signup_admin.turn_on'),
+        onclick: () => attempt(() => post(`/api/v1/meetings/${m.id}/signup-link`), t('signup_admin.now_on')) }) : null);
   }
   return h('section', { class: 'panel', 'aria-labelledby': 'signup-h' },
     h('h2', { id: 'signup-h', text: t('signup_admin.title') }),
     h('p', { text: t('signup_admin.on') }),
     h('p', { class: 'link-box' }, h('a', { href: m.signup_url, id: 'signup-link', class: 'mono', text: m.signup_url })),
     h('img', { class: 'qr', src: `/api/v1/meetings/${m.id}/signup-qr.svg?v=${encodeURIComponent(m.updated_at)}`, alt: t('signup_admin.qr_alt') }),
-    h('div', { class: 'actions' },
+    canWrite() && h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'secondary', text: t('signup_admin.rotate'),
         onclick: () => attempt(() => post(`/api/v1/meetings/${m.id}/signup-link`), t('signup_admin.rotated')) }),
       h('button', { type: 'button', class: 'secondary', id: 'signup-off', text: t('signup_admin.turn_off'),
@@ -331,8 +396,9 @@ async function holderRow(a, m) {
     badge(a.status, t(`status.${a.status}`)),
     a.needs_interpreter ? badge('warn', t('board.needs_interpreter', { language: a.needs_interpreter })) : null,
     a.forced ? badge('warn', t('board.forced')) : null,
-    h('label', { for: statusId, class: 'visually-plain', text: t('field.status') }), statusSelect,
-    past || a.outcome ? [h('label', { for: outcomeId, text: t('field.outcome') }), outcomeSelect] : null);
+    canWrite() ? [h('label', { for: statusId, class: 'visually-plain', text: t('field.status') }), statusSelect] : null,
+    canWrite() && (past || a.outcome) ? [h('label', { for: outcomeId, text: t('field.outcome') }), outcomeSelect] : null,
+    !canWrite() && a.outcome ? badge('', t(`outcome.${a.outcome}`)) : null);
 }
 
 // Up and down within the slot's agenda item: renumber that group 1..n.
@@ -372,9 +438,9 @@ async function slotCard(slot, m, items, ordered) {
       h('span', { class: 'muted', text: [slot.minutes ? t('board.minutes', { n: slot.minutes }) : null, t(`mode.${slot.mode}`),
         slot.language || null].filter(Boolean).join(' · ') }),
       badge(open > 0 ? 'pending' : 'confirmed', t('board.places_open', { open, capacity: slot.capacity })),
-      m.status !== 'cancelled' ? moveButtons(ordered, slot) : null),
+      m.status !== 'cancelled' && canWrite() ? moveButtons(ordered, slot) : null),
     rows.length ? h('ul', { class: 'holders' }, rows) : h('p', { class: 'muted', text: t('board.empty') }),
-    m.status !== 'cancelled' ? assignBox(slot, m) : null);
+    m.status !== 'cancelled' && canWrite() ? assignBox(slot, m) : null);
 }
 
 async function meetingView(id) {
@@ -428,9 +494,10 @@ async function meetingView(id) {
     cancelBox = h('p', { class: 'notice bad', text: t('meeting.is_cancelled') });
   }
 
-  clear(main).append(
-    h('p', { class: 'muted' }, h('a', { href: '#/meetings', text: t('nav.meetings') }), ' › ', body ? body.name : ''),
-    h('h1', { tabindex: '-1', text: m.title }), flashBox(),
+  append(clear(main),
+    h('p', { class: 'muted' }, h('a', { href: '#/meetings', text: t('nav.meetings') }), ' › ',
+      body ? h('a', { href: `#/bodies/${body.id}`, text: body.name }) : ''),
+    h('h1', { tabindex: '-1', text: m.title }), flashBox(), readOnlyNote(),
     h('dl', { class: 'facts' },
       h('dt', { text: t('meeting.when') }), h('dd', {}, formatDateTime(m.starts_at, m.timezone), ' – ', formatTime(m.ends_at, m.timezone)),
       h('dt', { text: t('meeting.where') }), h('dd', { text: m.location || t('meeting.where_unknown') }),
@@ -438,18 +505,18 @@ async function meetingView(id) {
     h('section', { 'aria-labelledby': 'board-h' },
       h('h2', { id: 'board-h', text: t('board.title') }),
       cards.length ? h('ol', { class: 'board', id: 'board' }, cards) : h('p', { text: t('board.no_slots') }),
-      h('details', {}, h('summary', { text: t('board.add_slot') }), slotForm)),
+      canWrite() && h('details', {}, h('summary', { text: t('board.add_slot') }), slotForm)),
     h('section', { 'aria-labelledby': 'agenda-h' },
       h('h2', { id: 'agenda-h', text: t('agenda.title') }),
       items.items.length ? h('ul', {}, items.items.map((i) => h('li', {}, h('strong', { text: `${i.number ? `${i.number}: ` : ''}${i.title}` }), ' ',
         badge(i.stance === 'support' ? 'confirmed' : i.stance === 'oppose' ? 'cancelled' : '', t(`stance.${i.stance}`)))))
         : h('p', { text: t('agenda.none') }),
-      h('details', {}, h('summary', { text: t('agenda.add') }), itemForm)),
+      canWrite() && h('details', {}, h('summary', { text: t('agenda.add') }), itemForm)),
     signupPanel(m),
-    h('section', { class: 'panel', 'aria-labelledby': 'edit-h' },
+    canWrite() ? h('section', { class: 'panel', 'aria-labelledby': 'edit-h' },
       h('h2', { id: 'edit-h', text: t('meeting.edit') }),
       h('p', { class: 'hint', text: t('meeting.move_hint') }),
-      meetingForm(bodies.items, m), cancelBox));
+      meetingForm(bodies.items, m), cancelBox) : m.status === 'cancelled' && cancelBox);
 }
 
 // -- outbox, plugins, settings ---------------------------------------------------------
@@ -490,12 +557,54 @@ async function pluginsView() {
       : h('p', { text: t('plugins.none') }));
 }
 
-async function settingsView(params) {
-  const g = await get('/api/v1/groups/current');
+const GROUP_LANGUAGES = ['en', 'es'];
+const languageName = (code) => (has(`language.${code}`) ? t(`language.${code}`) : code);
+
+// The group's own settings: a form for coordinators, the facts for viewers.
+function groupPanel(g) {
+  const languagesText = h('p', { class: 'hint', id: 'group-language-hint', text: t('settings.languages_text') });
+  if (!canWrite()) {
+    return h('section', { class: 'panel', 'aria-labelledby': 'group-h' }, h('h2', { id: 'group-h', text: t('settings.group') }),
+      h('dl', { class: 'facts' }, h('dt', { text: t('field.name') }), h('dd', { text: g.name }),
+        h('dt', { text: t('field.timezone') }), h('dd', { text: g.timezone }),
+        h('dt', { text: t('settings.language') }), h('dd', { text: languageName(g.language) })),
+      languagesText);
+  }
+  const select = h('select', { name: 'language', 'aria-describedby': 'group-language-use group-language-hint' },
+    // A language set outside the app (e.g. es-MX by the CLI) stays shown until changed.
+    GROUP_LANGUAGES.includes(g.language) ? null : option(g.language, g.language, true),
+    GROUP_LANGUAGES.map((l) => option(l, languageName(l), g.language === l)));
+  const form = h('form', { id: 'group-settings' },
+    field(t('field.name'), h('input', { type: 'text', name: 'name', required: true, maxlength: '200', value: g.name })),
+    field(t('field.timezone'), h('input', { type: 'text', name: 'timezone', required: true, value: g.timezone }), t('settings.timezone_hint')),
+    h('fieldset', {}, h('legend', { text: t('settings.languages') }),
+      field(t('settings.language'), select), h('p', { class: 'hint', id: 'group-language-use', text: t('settings.language_hint') }), languagesText),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', text: t('settings.save_group') })));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const v = formValues(form);
+    const sent = { name: v.name, timezone: v.timezone.trim() };
+    if (v.language !== g.language) sent.language = v.language;
+    attempt(async () => {
+      const saved = await patch('/api/v1/groups/current', sent);
+      // Forms elsewhere (a new body's zone, the outbox's times) read the session's group.
+      if (state.session.group) Object.assign(state.session.group, { name: saved.name, timezone: saved.timezone, language: saved.language });
+    }, t('common.saved'));
+  });
+  return h('section', { class: 'panel', 'aria-labelledby': 'group-h' }, h('h2', { id: 'group-h', text: t('settings.group') }), form);
+}
+
+function remindersPanel(g) {
   const offsets = g.reminders.map((r) => r.offset_minutes);
   const channels = [...new Set(g.reminders.map((r) => r.channel))];
+  const shownHours = [...new Set(offsets)].map((m) => m / 60).join(', ');
+  if (!canWrite()) {
+    return h('section', { class: 'panel', 'aria-labelledby': 'rem-h' }, h('h2', { id: 'rem-h', text: t('settings.reminders') }),
+      h('dl', { class: 'facts' }, h('dt', { text: t('settings.offsets') }), h('dd', { text: shownHours || '—' }),
+        h('dt', { text: t('settings.channels') }), h('dd', { text: channels.map((c) => t(`channel.${c}`)).join(', ') || '—' })));
+  }
   const form = h('form', { id: 'reminders' },
-    field(t('settings.offsets'), h('input', { type: 'text', name: 'offsets', value: [...new Set(offsets)].map((m) => m / 60).join(', ') }), t('settings.offsets_hint')),
+    field(t('settings.offsets'), h('input', { type: 'text', name: 'offsets', value: shownHours }), t('settings.offsets_hint')),
     h('fieldset', {}, h('legend', { text: t('settings.channels') }),
       ['sms', 'email'].map((c) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: `ch_${c}`, checked: channels.includes(c) || !channels.length }),
         h('span', { text: t(`channel.${c}`) })))),
@@ -508,15 +617,15 @@ async function settingsView(params) {
     const chosen = ['sms', 'email'].filter((c) => v[`ch_${c}`]);
     attempt(() => put('/api/v1/groups/current/reminders', { offsets_minutes: hours.map((x) => Math.round(x * 60)), channels: chosen }), t('common.saved'));
   });
+  return h('section', { class: 'panel', 'aria-labelledby': 'rem-h' }, h('h2', { id: 'rem-h', text: t('settings.reminders') }), form);
+}
+
+async function settingsView(params) {
+  const g = await get('/api/v1/groups/current');
   page('settings.title',
-    h('section', { class: 'panel', 'aria-labelledby': 'group-h' }, h('h2', { id: 'group-h', text: t('settings.group') }),
-      h('dl', { class: 'facts' }, h('dt', { text: t('field.name') }), h('dd', { text: g.name }),
-        h('dt', { text: t('field.timezone') }), h('dd', { text: g.timezone }),
-        h('dt', { text: t('settings.language') }), h('dd', { text: has(`language.${g.language}`) ? t(`language.${g.language}`) : g.language }))),
-    h('section', { class: 'panel', 'aria-labelledby': 'rem-h' }, h('h2', { id: 'rem-h', text: t('settings.reminders') }), form),
-    h('section', { class: 'panel', 'aria-labelledby': 'lang-h' }, h('h2', { id: 'lang-h', text: t('settings.languages') }),
-      h('p', { text: t('settings.languages_text') })),
-    await templatesPanel(params, { attempt, flash, route, canWrite: state.session.role !== 'viewer', timezone: g.timezone }));
+    groupPanel(g),
+    remindersPanel(g),
+    await templatesPanel(params, { attempt, flash, route, canWrite: canWrite(), timezone: g.timezone }));
 }
 
 // -- routing ---------------------------------------------------------------------
@@ -526,6 +635,7 @@ const ROUTES = [
   [/^\/meetings$/, 'meetings', () => meetingsView()],
   [/^\/meetings\/(\d+)$/, 'meetings', (m) => meetingView(m[1])],
   [/^\/bodies$/, 'bodies', () => bodiesView()],
+  [/^\/bodies\/(\d+)$/, 'bodies', (m) => bodyView(m[1])],
   [/^\/volunteers$/, 'volunteers', (m, params) => volunteersView(params)],
   [/^\/outbox$/, 'outbox', (m, params) => outboxView(params)],
   [/^\/plugins$/, 'plugins', () => pluginsView()],

@@ -124,7 +124,7 @@ export function formatTime(iso, timeZone) {
 // The translated sentence for an API error (its code), never the server's
 // English message alone.
 export const ERROR_CODES = ['invalid', 'malformed', 'not_found', 'full', 'conflict', 'closed', 'forbidden',
-  'unauthorized', 'rate_limited', 'too_large'];
+  'unauthorized', 'rate_limited', 'too_large', 'plugin_disabled'];
 export function errorText(err) {
   const code = err && err.code;
   let text = ERROR_CODES.includes(code) ? t(`error.${code}`) : t(code === 'network' ? 'error.network' : 'error.internal');

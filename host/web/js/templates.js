@@ -26,12 +26,12 @@ export function namesIn(text) {
 const label = (prefix, value) => (has(`${prefix}.${value}`) ? t(`${prefix}.${value}`) : value);
 const entryName = (e) => `${label('message_kind', e.kind)} · ${label('language', e.language)}`;
 
-// The panel; `attempt` runs an API call and redraws, `canWrite` hides the editor's buttons.
+// The panel; `attempt` runs an API call and redraws. Without `canWrite` it only shows the wording.
 export async function templatesPanel(params, { attempt, flash, route, canWrite, timezone }) {
   const list = await get('/api/v1/message-templates');
-  const heading = h('h2', { id: 'tpl-h', text: t('settings.templates') });
   if (!list.items.length) {
-    return h('section', { class: 'panel', 'aria-labelledby': 'tpl-h' }, heading, h('p', { text: t('templates.none') }));
+    return h('section', { class: 'panel', 'aria-labelledby': 'tpl-h' }, h('h2', { id: 'tpl-h', text: t('settings.templates') }),
+      h('p', { text: t('templates.none') }));
   }
   const chosenKey = params.get('template');
   const chosen = list.items.find((e) => keyOf(e) === chosenKey) || list.items[0];
@@ -41,9 +41,20 @@ export async function templatesPanel(params, { attempt, flash, route, canWrite, 
       option(keyOf(e), `${label('channel', e.channel)} · ${entryName(e)}${e.body != null ? ` (${t('templates.yours')})` : ''}`, e === chosen)))));
   picker.addEventListener('change', () => { location.hash = `#/settings?template=${picker.value}`; });
 
-  const text = h('textarea', { name: 'body', rows: '8', maxlength: '2000', spellcheck: 'true',
-    readonly: canWrite ? undefined : true });
   const key = keyOf(chosen);
+  const state = chosen.body != null
+    ? t('templates.state_yours', { when: formatShort(chosen.updated_at, timezone) })
+    : t('templates.state_default');
+  const names = t('templates.names', { names: chosen.variables.map((v) => `{{${v}}}`).join(' ') });
+  const head = [h('h2', { id: 'tpl-h', text: t('settings.templates') }), h('p', { text: t('settings.templates_text') }),
+    field(t('templates.choose'), picker), h('p', { id: 'template-state', text: state })];
+  if (!canWrite) {
+    // A viewer reads the wording in use; nothing on the page could change it.
+    return h('section', { class: 'panel', 'aria-labelledby': 'tpl-h' }, ...head,
+      h('pre', { class: 'template-text', id: 'template-text', text: chosen.body != null ? chosen.body : (chosen.default || '') }),
+      h('p', { class: 'hint', text: names }));
+  }
+  const text = h('textarea', { name: 'body', rows: '8', maxlength: '2000', spellcheck: 'true' });
   text.value = drafts.has(key) ? drafts.get(key) : (chosen.body != null ? chosen.body : (chosen.default || ''));
   text.addEventListener('input', () => drafts.set(key, text.value));
   const count = h('p', { class: 'hint', id: 'template-count', 'aria-live': 'polite' });
@@ -51,18 +62,13 @@ export async function templatesPanel(params, { attempt, flash, route, canWrite, 
   text.addEventListener('input', showCount);
   showCount();
 
-  const state = chosen.body != null
-    ? t('templates.state_yours', { when: formatShort(chosen.updated_at, timezone) })
-    : t('templates.state_default');
   const form = h('form', { id: 'template-edit' },
-    h('p', { id: 'template-state', text: state }),
     chosen.available ? null : h('p', { class: 'notice bad', text: t('templates.unavailable') }),
-    field(t('templates.text'), text, t('templates.names', { names: chosen.variables.map((v) => `{{${v}}}`).join(' ') })),
+    field(t('templates.text'), text, names),
     count,
-    canWrite ? h('div', { class: 'actions' },
+    h('div', { class: 'actions' },
       chosen.available ? h('button', { type: 'submit', text: t('templates.save') }) : null,
-      chosen.body != null ? h('button', { type: 'button', class: 'secondary', id: 'template-reset', text: t('templates.reset') }) : null)
-      : null);
+      chosen.body != null ? h('button', { type: 'button', class: 'secondary', id: 'template-reset', text: t('templates.reset') }) : null));
   const path = `/api/v1/message-templates/${encodeURIComponent(chosen.channel)}/${encodeURIComponent(chosen.kind)}/${encodeURIComponent(chosen.language)}`;
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -85,8 +91,5 @@ export async function templatesPanel(params, { attempt, flash, route, canWrite, 
   const reset = form.querySelector('#template-reset');
   if (reset) reset.addEventListener('click', () => attempt(async () => { await del(path); drafts.delete(key); }, t('templates.reset_done')));
 
-  return h('section', { class: 'panel', 'aria-labelledby': 'tpl-h' }, heading,
-    h('p', { text: t('settings.templates_text') }),
-    field(t('templates.choose'), picker),
-    form);
+  return h('section', { class: 'panel', 'aria-labelledby': 'tpl-h' }, ...head, form);
 }

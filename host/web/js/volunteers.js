@@ -4,7 +4,7 @@
 import { h, clear, field, option, formValues } from './dom.js';
 import { get, post, patch, del, api } from './api.js';
 import { t, has, errorText } from './i18n.js';
-import { page, attempt, flash, route } from './app.js';
+import { page, attempt, flash, route, canWrite } from './app.js';
 
 const filters = { q: '', tag: '', language: '' };
 const ui = { editing: null, erasing: null, preview: null };
@@ -109,27 +109,30 @@ export async function volunteersView() {
     Object.assign(filters, formValues(filterForm));
     route();
   });
-  const editing = ui.editing && list.items.find((v) => v.id === ui.editing);
-  const erasing = ui.erasing && list.items.find((v) => v.id === ui.erasing);
+  // Viewers read the list; adding, editing, erasing, importing and the
+  // export (contact data in bulk: coordinators only) are not theirs.
+  const writer = canWrite();
+  const editing = writer && ui.editing && list.items.find((v) => v.id === ui.editing);
+  const erasing = writer && ui.erasing && list.items.find((v) => v.id === ui.erasing);
   page('volunteers.title',
     filterForm,
     erasing ? eraseBox(erasing) : null,
     editing ? h('section', { class: 'panel', 'aria-labelledby': 'edit-h' }, h('h2', { id: 'edit-h', text: t('volunteers.edit', { name: editing.name }) }), volunteerForm(editing)) : null,
     h('p', { role: 'status', text: t('volunteers.count', { n: shown.length }) }),
     shown.length ? h('div', { class: 'table-wrap' }, h('table', { id: 'volunteers' },
-      h('thead', {}, h('tr', {}, ['field.name', 'field.phone', 'field.email', 'field.language', 'field.tags', 'volunteers.actions']
-        .map((k) => h('th', { scope: 'col', text: t(k) })))),
+      h('thead', {}, h('tr', {}, ['field.name', 'field.phone', 'field.email', 'field.language', 'field.tags', writer && 'volunteers.actions']
+        .filter(Boolean).map((k) => h('th', { scope: 'col', text: t(k) })))),
       h('tbody', {}, shown.map((v) => h('tr', {},
         h('td', { text: v.name }), h('td', { text: v.phone || '' }), h('td', { text: v.email || '' }),
         h('td', { text: has(`language.${v.language}`) ? t(`language.${v.language}`) : v.language }),
         h('td', {}, v.tags.map((tag) => h('span', { class: 'badge', text: tag }))),
-        h('td', {},
+        writer && h('td', {},
           h('button', { type: 'button', class: 'small secondary', text: t('common.edit'), 'aria-label': t('volunteers.edit', { name: v.name }),
             onclick: () => { ui.editing = v.id; ui.erasing = null; route(); } }), ' ',
           h('button', { type: 'button', class: 'small danger', text: t('volunteers.erase'), 'aria-label': t('volunteers.erase_title', { name: v.name }),
             onclick: () => { ui.erasing = v.id; ui.editing = null; route(); } })))))))
       : h('p', { text: t('volunteers.none') }),
-    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', id: 'export', text: t('volunteers.export'), onclick: exportCsv })),
-    h('section', { class: 'panel', 'aria-labelledby': 'add-v' }, h('h2', { id: 'add-v', text: t('volunteers.add') }), volunteerForm(null)),
-    importBox());
+    writer && h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', id: 'export', text: t('volunteers.export'), onclick: exportCsv })),
+    writer && h('section', { class: 'panel', 'aria-labelledby': 'add-v' }, h('h2', { id: 'add-v', text: t('volunteers.add') }), volunteerForm(null)),
+    writer && importBox());
 }
