@@ -428,7 +428,7 @@ try {
   // before anything is sent and the text typed survives; then it is saved,
   // and the plugin's wording can come back.
   await coord.locator('#template-choice').selectOption('sms/reminder/es');
-  await coord.waitForFunction(() => location.hash.includes('template=sms/reminder/es'));
+  await coord.locator('#template-edit[data-template="sms/reminder/es"]').waitFor();  // redrawn for that message
   const words = coord.getByLabel('Text', { exact: true });
   await coord.getByText("This is Turnout's own wording.").waitFor();
   assert.match(await words.inputValue(), /recordatorio/);
@@ -507,7 +507,7 @@ try {
   await viewer.getByText('Spanish', { exact: true }).waitFor();  // the group language, as set above
   assert.equal(await writeControls(), 0, 'settings offer a viewer nothing to change');
   await viewer.locator('#template-choice').selectOption('sms/reminder/es');
-  await viewer.locator('#template-text', { hasText: 'recordatorio' }).waitFor();  // a viewer reads the wording in use
+  await viewer.locator('#template-text[data-template="sms/reminder/es"]', { hasText: 'recordatorio' }).waitFor();  // a viewer reads the wording in use
   await checkPage(viewer, 'viewer-settings');
   assert.deepEqual([...viewerProblems], [], 'the viewer pages ran without errors (and made no refused call)');
   await watcherContext.close();

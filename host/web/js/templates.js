@@ -51,7 +51,7 @@ export async function templatesPanel(params, { attempt, flash, route, canWrite, 
   if (!canWrite) {
     // A viewer reads the wording in use; nothing on the page could change it.
     return h('section', { class: 'panel', 'aria-labelledby': 'tpl-h' }, ...head,
-      h('pre', { class: 'template-text', id: 'template-text', text: chosen.body != null ? chosen.body : (chosen.default || '') }),
+      h('pre', { class: 'template-text', id: 'template-text', 'data-template': key, text: chosen.body != null ? chosen.body : (chosen.default || '') }),
       h('p', { class: 'hint', text: names }));
   }
   const text = h('textarea', { name: 'body', rows: '8', maxlength: '2000', spellcheck: 'true' });
@@ -62,7 +62,7 @@ export async function templatesPanel(params, { attempt, flash, route, canWrite, 
   text.addEventListener('input', showCount);
   showCount();
 
-  const form = h('form', { id: 'template-edit' },
+  const form = h('form', { id: 'template-edit', 'data-template': key },
     chosen.available ? null : h('p', { class: 'notice bad', text: t('templates.unavailable') }),
     field(t('templates.text'), text, names),
     count,
