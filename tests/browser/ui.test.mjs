@@ -151,9 +151,20 @@ try {
   assert.equal(await editBody.getByLabel('Sign-up closes (minutes before)').inputValue(), '30', 'the edit form is prefilled');
   assert.equal(await editBody.getByLabel('Minutes per speaker').inputValue(), '2');
   await editBody.getByLabel('Minutes per speaker').fill('3');
+  assert.equal(await editBody.getByLabel('Written testimony: most words').inputValue(), '', 'no word limit yet');
+  await editBody.getByLabel('Written testimony: most words').fill('300');
   await editBody.getByRole('button', { name: 'Save' }).click();
   await flashSays(coord, 'Saved.');
   assert.equal(await coord.locator('#edit-body').getByLabel('Minutes per speaker').inputValue(), '3');
+  const bodyNow = async () => coord.evaluate(async () => (await (await fetch('/api/v1/bodies')).json()).items[0].public_comment);
+  assert.equal((await bodyNow()).written_limit_words, 300);
+  // Emptied, the rule is gone (not zero).
+  await coord.locator('#edit-body').getByLabel('Written testimony: most words').fill('');
+  await coord.locator('#edit-body').getByRole('button', { name: 'Save' }).click();
+  // (the first "Saved." may still be on screen: wait for the change itself)
+  for (let i = 0; i < 100 && (await bodyNow()).written_limit_words !== null; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await bodyNow()).written_limit_words, null);
+  await flashSays(coord, 'Saved.');
   await coord.locator('dl.facts dd', { hasText: /^3$/ }).first().waitFor();
   await coord.getByText('Not published: nobody outside your group', { exact: false }).waitFor();
   await coord.getByRole('switch', { name: "Publish this body's meetings as a public calendar" }).check();

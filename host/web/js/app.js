@@ -173,6 +173,9 @@ async function dashboard() {
 
 // The add form (no body) and the edit form (a body, prefilled): the same
 // fields, so a body can be changed in every way it was made.
+const OPTIONAL_RULES = [['signup_opens_minutes_before', 'bodies.opens_hint'], ['written_limit_words', 'bodies.words_hint'],
+  ['written_deadline_minutes_before', 'bodies.written_hint']];
+
 function bodyForm(b) {
   const pc = b ? b.public_comment : null;
   const form = h('form', { id: b ? 'edit-body' : 'new-body' },
@@ -189,6 +192,10 @@ function bodyForm(b) {
       value: String(pc ? pc.interpretation_lead_hours : 48) })),
     h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'remote_allowed', checked: pc && pc.remote_allowed }),
       h('span', { text: t('field.remote_allowed') })),
+    // The rules some bodies have and others not: empty means none.
+    OPTIONAL_RULES.map(([name, hint]) => field(t(`field.${name}`),
+      h('input', { type: 'number', name, min: name === 'written_limit_words' ? '1' : undefined, value: pc && pc[name] != null ? String(pc[name]) : '' }),
+      t(hint))),
     h('div', { class: 'actions' }, h('button', { type: 'submit', text: t(b ? 'common.save' : 'bodies.add') })));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -200,6 +207,11 @@ function bodyForm(b) {
         interpretation_lead_hours: Number(v.interpretation_lead_hours), remote_allowed: v.remote_allowed,
       },
     };
+    for (const [name] of OPTIONAL_RULES) {
+      const text = String(v[name] ?? '').trim();
+      if (text !== '') sent.public_comment[name] = Number(text);
+      else if (b) sent.public_comment[name] = null;  // emptied: the body no longer has that rule
+    }
     if (b) attempt(() => patch(`/api/v1/bodies/${b.id}`, sent), t('common.saved'));
     else attempt(() => post('/api/v1/bodies', sent), t('bodies.added'));
   });
@@ -254,7 +266,8 @@ async function bodyView(id) {
       h('dt', { text: t('field.minutes_per_speaker') }), h('dd', { text: String(pc.minutes_per_speaker) }),
       h('dt', { text: t('field.signup_closes_minutes_before') }), h('dd', { text: String(pc.signup_closes_minutes_before) }),
       h('dt', { text: t('field.interpretation_lead_hours') }), h('dd', { text: String(pc.interpretation_lead_hours) }),
-      h('dt', { text: t('field.remote_allowed') }), h('dd', { text: yes(pc.remote_allowed) })),
+      h('dt', { text: t('field.remote_allowed') }), h('dd', { text: yes(pc.remote_allowed) }),
+      OPTIONAL_RULES.flatMap(([name]) => [h('dt', { text: t(`field.${name}`) }), h('dd', { text: pc[name] == null ? '—' : String(pc[name]) })])),
     bodyCalendarPanel(b),
     canWrite() ? h('section', { class: 'panel', 'aria-labelledby': 'edit-body-h' },
       h('h2', { id: 'edit-body-h', text: t('bodies.edit') }),
