@@ -434,6 +434,11 @@ try {
   const savedGroup = await coord.evaluate(async () => (await fetch('/api/v1/groups/current')).json());
   assert.equal(savedGroup.language, 'es');
   assert.equal(savedGroup.name, 'Valle Verde Coalition');
+  // Its own reply words (ALTO to stop), saved as the server writes them.
+  await coord.locator('#reply-words').getByLabel('Stop all messages').fill('alto, ¡basta!');
+  await coord.getByRole('button', { name: 'Save the words' }).click();
+  await coord.waitForFunction(() => document.querySelector('#reply-words [name="opt_out"]')?.value === 'ALTO, BASTA');
+  assert.deepEqual((await call('GET', '/api/v1/groups/current')).reply_words.opt_out, ['ALTO', 'BASTA']);
   await checkPage(coord, 'settings');
   // The group words the Spanish text reminder its own way: a typo is named
   // before anything is sent and the text typed survives; then it is saved,

@@ -627,6 +627,8 @@ class Resources(DaemonTest):
         self.assertStatus(res, 200)
         self.assertEqual(res.json["reply_words"]["opt_out"], ["ALTO", "BASTA"])
         self.assertEqual(res.json["reply_words"]["confirm"], ["CLARO"])
+        # the group shows them, to viewers too
+        self.assertEqual(self.g.viewer.get(f"{API}/groups/current").json["reply_words"], res.json["reply_words"])
         before = self.d.snapshot()
         self.assertError(self.g.coord.put(f"{API}/groups/current/reply-words", {"opt_out": ["two words"]}),
                          422, "invalid", "opt_out")

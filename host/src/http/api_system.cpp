@@ -29,12 +29,22 @@ Answer text(std::string body, std::string content_type) {
   return {beast_http::status::ok, json(std::move(body)), {{"Content-Type", std::move(content_type)}}};
 }
 
+// The group's own reply words by what they do (the standard ones are not listed).
+json reply_words_json(store::Database& db, domain::Id group_id) {
+  json out = {{"opt_out", json::array()}, {"opt_in", json::array()}, {"help", json::array()},
+              {"confirm", json::array()}, {"decline", json::array()}};
+  for (const auto& k : store::reply_keywords(db, group_id))
+    out[std::string(domain::to_string(k.action))].push_back(k.word);
+  return out;
+}
+
 json group_json(store::Database& db, const domain::Group& group) {
   json out = to_json(group);
   json rules = json::array();
   for (const auto& r : store::reminder_rules(db, group.id))
     rules.push_back({{"offset_minutes", r.offset_minutes}, {"channel", r.channel}});
   out["reminders"] = rules;
+  out["reply_words"] = reply_words_json(db, group.id);
   return out;
 }
 
@@ -140,11 +150,7 @@ void add_system_routes(Api& api) {
             auto group_id = call.group_id();
             return Deferred([group_id, words](const store::Context& ctx) {
               store::set_reply_keywords(ctx, group_id, words);
-              json out = {{"opt_out", json::array()}, {"opt_in", json::array()}, {"help", json::array()},
-                          {"confirm", json::array()}, {"decline", json::array()}};
-              for (const auto& k : store::reply_keywords(ctx.db, group_id))
-                out[std::string(domain::to_string(k.action))].push_back(k.word);
-              return ok({{"reply_words", out}});
+              return ok({{"reply_words", reply_words_json(ctx.db, group_id)}});
             });
           });
 

@@ -607,6 +607,31 @@ function groupPanel(g) {
   return h('section', { class: 'panel', 'aria-labelledby': 'group-h' }, h('h2', { id: 'group-h', text: t('settings.group') }), form);
 }
 
+// The group's own words for answering a text, beside the standard ones.
+const REPLY_ACTIONS = ['opt_out', 'opt_in', 'help', 'confirm', 'decline'];
+function replyWordsPanel(g) {
+  const words = g.reply_words || {};
+  const shown = (action) => (words[action] || []).join(', ');
+  const heading = h('h2', { id: 'words-h', text: t('settings.reply_words') });
+  const intro = h('p', { text: t('settings.reply_words_text') });
+  if (!canWrite()) {
+    return h('section', { class: 'panel', 'aria-labelledby': 'words-h' }, heading, intro,
+      h('dl', { class: 'facts' }, REPLY_ACTIONS.flatMap((a) => [h('dt', { text: t(`reply_action.${a}`) }), h('dd', { text: shown(a) || '—' })])));
+  }
+  const form = h('form', { id: 'reply-words' },
+    REPLY_ACTIONS.map((a) => field(t(`reply_action.${a}`), h('input', { type: 'text', name: a, value: shown(a), autocapitalize: 'characters' }),
+      t(`reply_action.${a}_standard`))),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', text: t('settings.save_reply_words') })));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const v = formValues(form);
+    const sent = {};
+    for (const a of REPLY_ACTIONS) sent[a] = String(v[a] || '').split(/[,\s]+/).filter(Boolean);
+    attempt(() => put('/api/v1/groups/current/reply-words', sent), t('common.saved'));
+  });
+  return h('section', { class: 'panel', 'aria-labelledby': 'words-h' }, heading, intro, form);
+}
+
 function remindersPanel(g) {
   const offsets = g.reminders.map((r) => r.offset_minutes);
   const channels = [...new Set(g.reminders.map((r) => r.channel))];
@@ -638,6 +663,7 @@ async function settingsView(params) {
   page('settings.title',
     groupPanel(g),
     remindersPanel(g),
+    replyWordsPanel(g),
     await templatesPanel(params, { attempt, flash, route, canWrite: canWrite(), timezone: g.timezone }));
 }
 
