@@ -83,8 +83,15 @@ async function checkPage(page, name) {
   log(`checked ${name}`);
 }
 
+// Waits for the notice an action leaves. Every redraw makes a new #flash;
+// the one already waited for is marked, so two actions in a row that both
+// say "Saved." cannot pass on the first one's notice (the second change may
+// not be committed yet).
 async function flashSays(page, text) {
-  await page.locator('#flash', { hasText: text }).waitFor({ timeout: 15000 });
+  const fresh = page.locator('#flash:not([data-seen])', { hasText: text });
+  await fresh.waitFor({ timeout: 15000 });
+  // (gone already: a newer draw replaced it, and that one is new anyway)
+  await fresh.evaluate((el) => { el.dataset.seen = '1'; }, undefined, { timeout: 1000 }).catch(() => {});
 }
 
 function datetimeLocal(daysAhead, hour) {
