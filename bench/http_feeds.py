@@ -83,6 +83,15 @@ def main():
     # nginx reads paths in its config from its prefix: give it absolute ones.
     a.work, a.db, a.plugins = (os.path.abspath(p) for p in (a.work, a.db, a.plugins))
     os.makedirs(a.work, exist_ok=True)
+    # A copy: the daemon's planner writes the week's reminders into the
+    # database it serves, and the planning bench after this one must find
+    # the data set as generated (else its first pass has nothing to write).
+    copy = os.path.join(a.work, "network.db")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(copy + suffix):
+            os.remove(copy + suffix)
+    subprocess.run(["sqlite3", a.db, f".backup '{copy}'"], check=True)
+    a.db = copy
 
     # The volunteer with the most assignments, and a coordinator of their group.
     import sqlite3
